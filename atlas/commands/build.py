@@ -1,0 +1,142 @@
+"""`atlas build SPEC`: the whole pipeline, spec to site, one stage after another."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from atlas import spec as specs
+from atlas.errors import DataError
+from atlas.progress import Progress
+
+
+def weighting(cfg: dict):
+    """The [neighbors] section's Weighting: "" and -1 leave a field at its measured default."""
+    from atlas.weights import Weighting
+
+    given = {k: v for k in ("scheme", "alpha", "beta", "shrink", "support") if (v := cfg.get(k, "")) not in ("", -1, -1.0)}
+    return Weighting(**given)
+
+
+def neighbor_lists(src, cfg: dict, tick=None):
+    """Top-k neighbor lists for a Source: co-occurrence for collections, closed neighborhoods for graphs, cosine for vectors."""
+    from atlas.cooccur import cooccurrence_neighbors
+    from atlas.neighbors import vector_neighbors
+
+    k = cfg["k"]
+    if src.vectors is not None:
+        return vector_neighbors(src.vectors, k)
+    w = weighting(cfg)
+    if src.graph is not None:
+        # each node's closed neighborhood is a collection: linked nodes and nodes sharing links co-occur
+        x = sp.csr_matrix(src.graph + sp.identity(src.n, format="csr"), dtype=np.float32)
+    else:
+        x = src.collections
+    n = x.shape[1]
+    done = [0]
+
+    def progress(rows):
+        done[0] += rows
+        if tick:
+            tick(done[0], n)
+
+    return cooccurrence_neighbors(x, k, w, progress=progress)
+
+
+def embedding(src, nbrs, cfg: dict, spec: dict):
+    from atlas.embed import Embedding
+
+    method = cfg["method"]
+    if method == "vectors":
+        if src.vectors is None:
+            raise DataError(f"{specs.field_line(spec, 'embedding', 'method')}: \"vectors\" needs [source].kind = \"vectors\"")
+        return Embedding(src.vectors, "vectors")
+    if method == "mde":
+        from atlas.embed.mde import mde
+
+        return mde(nbrs, cfg["dims"], seed=cfg["seed"], iterations=cfg["iterations"])
+    if method == "pymde":
+        from atlas.embed.mde import pymde_embedding
+
+        return pymde_embedding(nbrs, cfg["dims"], seed=cfg["seed"], iterations=cfg["iterations"] or 300)
+    if method == "word2vec":
+        from atlas.embed.word2vec import word2vec
+
+        if src.collections is None:
+            raise DataError(f"{specs.field_line(spec, 'embedding', 'method')}: word2vec needs collections (playlists or interactions)")
+        return word2vec(src.collections, cfg["dims"], seed=cfg["seed"])
+    from atlas.embed.node2vec import node2vec
+
+    graph = src.graph if src.graph is not None else nbrs.to_csr()
+    return node2vec(graph, cfg["dims"], seed=cfg["seed"])
+
+
+def resolved_spec(spec: dict) -> dict:
+    """The spec as built, without the build machine's paths."""
+    out = {k: v for k, v in spec.items() if not k.startswith("_")}
+    out["spec_file"] = Path(spec["_path"]).name
+    return out
+
+
+def run(spec_path: Path, out: Path | None = None, progress: Progress | None = None) -> tuple[Path, dict]:
+    """Build the site of `spec_path` into `out` (default build/<name>); returns (out, manifest)."""
+    from atlas import site
+    from atlas.averager import tables
+    from atlas.color import by_clusters, by_column
+    from atlas.layout import layout
+    from atlas.pack import pack
+    from atlas.sources import read, select
+
+    progress = progress or Progress()
+    spec = specs.load(spec_path)
+    out = Path(out) if out else Path("build") / spec["site"]["name"]
+    theme = site.find_theme(spec["site"]["theme"], Path(spec_path).resolve().parent)
+    color_by = spec["color"]["by"]
+
+    with progress.stage("read") as tick:
+        src = read(spec, tick)
+    with progress.stage("filter"):
+        src = select(src, spec["filter"]["min_count"], spec["filter"]["max_entities"])
+        if src.n < 3:
+            raise DataError(f"{specs.field_line(spec, 'filter', 'min_count')}: only {src.n} entities left after filtering; need at least 3")
+        if color_by != "cluster" and color_by not in src.columns:
+            raise DataError(f"{specs.field_line(spec, 'color', 'by')}: no column {color_by!r} (columns: {', '.join(['cluster', *src.columns]) })")
+    progress.note(f"  {src.n} entities" + (f", {src.collections.shape[0]} collections" if src.collections is not None else ""))
+    with progress.stage("neighbors") as tick:
+        nbrs = neighbor_lists(src, spec["neighbors"], tick)
+    with progress.stage("embedding"):
+        emb = embedding(src, nbrs, spec["embedding"], spec)
+    with progress.stage("layout"):
+        lay = layout(emb, nbrs, method=spec["layout"]["method"], dims=spec["layout"]["dims"], n_neighbors=spec["layout"]["n_neighbors"], min_dist=spec["layout"]["min_dist"], seed=spec["layout"]["seed"])
+    with progress.stage("pack"):
+        counts = src.counts()
+        packed = pack(lay.xy, counts)
+        o = packed.order
+        vectors = emb.vectors[o]
+        clusters = by_clusters(vectors, spec["color"]["clusters"], seed=spec["embedding"]["seed"])
+        columns = {c: [v[i] for i in o] for c, v in src.columns.items()}
+        extra = [by_column(v, c) for c, v in columns.items()]
+        main = clusters if color_by == "cluster" else next(c for c in extra if c.column == color_by)
+        extra = [c for c in [clusters, *extra] if c is not main]
+        data = site.SiteData(
+            name=spec["site"]["name"],
+            title=spec["site"]["title"],
+            description=spec["site"]["description"],
+            keys=[src.keys[i] for i in o],
+            names=[src.names[i] for i in o],
+            columns=columns,
+            counts=counts[o],
+            packed=packed,
+            colors=main,
+            extra_colors=extra,
+            neighbors=nbrs.permuted(o),
+            averager=tables(vectors),
+            n_collections=src.collections.shape[0] if src.collections is not None else 0,
+            spec=resolved_spec(spec),
+            stages=progress.seconds,
+        )
+    with progress.stage("write"):
+        man = site.write(data, out, theme)
+    return out, man

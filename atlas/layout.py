@@ -1,0 +1,92 @@
+"""Layout: the embedding made into a 2D map or a 3D galaxy.
+
+- `umap` (default): UMAP's layout step on the precomputed neighbor lists: its a/b curve from
+  `min_dist`, its edge-sampled SGD with negative sampling (the kernel in `embed/mde.py`), started
+  from the PCA of the embedding so the map keeps the embedding's global shape. No NN-descent: the
+  neighbor lists are the graph.
+- `umap-learn`: the umap-learn library on the embedding vectors (its own kNN; slower).
+- `mde`: the neighbor lists embedded straight into 2 or 3 dimensions from a random start.
+- `pca`: the embedding projected (instant; also the 4-D → 3-D step of the Music Galaxy recipe).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from atlas.embed import Embedding
+from atlas.neighbors import Neighbors
+
+
+@dataclass(frozen=True)
+class Layout:
+    """xy float32 (n, dims) with dims 2 or 3, centred, unit scale (the largest |coordinate| is 1)."""
+
+    xy: np.ndarray
+    method: str
+
+
+def _normalise(xy: np.ndarray) -> np.ndarray:
+    xy = np.asarray(xy, dtype=np.float64)
+    xy = xy - np.median(xy, axis=0)
+    scale = np.max(np.abs(xy)) or 1.0
+    return (xy / scale).astype(np.float32)
+
+
+def pca(vectors: np.ndarray, dims: int) -> np.ndarray:
+    """float64 (n, dims): projection on the top principal axes, signs fixed (largest loading positive)."""
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    vt = vt[:dims]
+    signs = np.sign(vt[np.arange(len(vt)), np.argmax(np.abs(vt), axis=1)])
+    out = x @ (vt * signs[:, None]).T
+    if out.shape[1] < dims:
+        out = np.pad(out, ((0, 0), (0, dims - out.shape[1])))
+    return out
+
+
+def find_ab(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
+    """UMAP's curve 1 / (1 + a d^2b) fitted to exp(-(d - min_dist) / spread) beyond min_dist, 1 within."""
+    from scipy.optimize import curve_fit
+
+    x = np.linspace(0, spread * 3, 300)
+    y = np.where(x < min_dist, 1.0, np.exp(-(x - min_dist) / spread))
+    (a, b), _ = curve_fit(lambda x, a, b: 1.0 / (1.0 + a * x ** (2 * b)), x, y)
+    return float(a), float(b)
+
+
+METHODS = ("umap", "umap-learn", "mde", "pca")
+
+
+def layout(emb: Embedding, nbrs: Neighbors | None = None, *, method: str = "umap", dims: int = 2, n_neighbors: int = 15, min_dist: float = 0.1, seed: int = 0, epochs: int = 0) -> Layout:
+    """Positions (n, dims) for the embedding `emb`; `nbrs` (the neighbor lists) drive `umap` and `mde`."""
+    from atlas.embed.mde import default_epochs, knn_edges, mde, optimize
+
+    if dims not in (2, 3):
+        raise ValueError(f"dims: expected 2 or 3, got {dims}")
+    if method not in METHODS:
+        raise ValueError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    v = emb.vectors
+    n = v.shape[0]
+    if method == "pca" or n <= dims + 2:
+        return Layout(_normalise(pca(v, dims)), "pca")
+    if method in ("umap", "mde") and nbrs is None:
+        raise ValueError(f"nbrs: the {method} layout needs neighbor lists")
+    if method == "mde":
+        return Layout(_normalise(mde(nbrs, dims, seed=seed).vectors), "mde")
+    init = pca(v, dims)
+    init = init / (np.abs(init).max() or 1.0) * 10
+    if method == "umap":
+        from atlas.neighbors import Neighbors as _N
+
+        k = min(n_neighbors, nbrs.k)
+        edges, w = knn_edges(_N(nbrs.ids[:, :k], nbrs.weight[:, :k]))
+        a, b = find_ab(min_dist)
+        xy = optimize(edges, w, init, epochs=epochs or default_epochs(n), a=a, b=b, seed=seed)
+        return Layout(_normalise(xy), "umap")
+    import umap
+
+    model = umap.UMAP(n_components=dims, n_neighbors=min(n_neighbors, n - 1), min_dist=min_dist, init=init, random_state=seed, n_jobs=1, low_memory=True)
+    return Layout(_normalise(model.fit_transform(v)), "umap-learn")

@@ -1,0 +1,120 @@
+"""Top-k neighbor lists: the stage every other one reads ("related", the embedding's edges, the averager)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class Neighbors:
+    """ids int32 (n, k), best first, -1 where a row has fewer than k; weight float32 (n, k), 0 there."""
+
+    ids: np.ndarray
+    weight: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.ids.shape[0]
+
+    @property
+    def k(self) -> int:
+        return self.ids.shape[1]
+
+    def to_csr(self) -> sp.csr_matrix:
+        """Directed kNN graph (n, n) with the scores as values; padding dropped."""
+        n, k = self.ids.shape
+        rows = np.repeat(np.arange(n, dtype=np.int32), k)
+        cols = self.ids.ravel()
+        keep = cols >= 0
+        return sp.csr_matrix((self.weight.ravel()[keep], (rows[keep], cols[keep])), shape=(n, n))
+
+    def permuted(self, order: np.ndarray) -> "Neighbors":
+        """The same lists with entity `order[i]` renumbered `i` (rows and ids)."""
+        inv = np.empty_like(order)
+        inv[order] = np.arange(len(order), dtype=order.dtype)
+        ids = self.ids[order]
+        ids = np.where(ids >= 0, inv[np.maximum(ids, 0)], -1).astype(np.int32)
+        return Neighbors(ids, self.weight[order])
+
+
+def _topk_kernel():
+    import numba
+
+    @numba.njit(cache=True, parallel=True)
+    def topk_rows(indptr, indices, data, row_ids, k, out_ids, out_w):
+        for r in numba.prange(len(indptr) - 1):
+            lo, hi = indptr[r], indptr[r + 1]
+            me = row_ids[r]
+            m = hi - lo
+            vals = np.empty(m, dtype=np.float32)
+            cols = np.empty(m, dtype=np.int32)
+            c = 0
+            for p in range(lo, hi):
+                if indices[p] != me and data[p] > 0:
+                    vals[c] = data[p]
+                    cols[c] = indices[p]
+                    c += 1
+            if c == 0:
+                continue
+            # order by score descending, then id ascending for ties: stable across runs
+            order = np.argsort(-vals[:c], kind="mergesort")
+            t = min(k, c)
+            for j in range(t):
+                out_ids[r, j] = cols[order[j]]
+                out_w[r, j] = vals[order[j]]
+
+    return topk_rows
+
+
+_KERNEL = None
+
+
+def topk(block: sp.csr_matrix, k: int, row_ids: np.ndarray | None = None) -> Neighbors:
+    """Top-k columns of each row of `block` (b, n) by value, excluding `row_ids[r]` (the row's own entity).
+
+    Ties break by ascending column id. Non-positive values are never neighbors.
+    """
+    global _KERNEL
+    if k < 1:
+        raise ValueError(f"k: expected int >= 1, got {k}")
+    block = sp.csr_matrix(block)
+    block.sort_indices()
+    b = block.shape[0]
+    if row_ids is None:
+        row_ids = np.arange(b, dtype=np.int32)
+    if len(row_ids) != b:
+        raise ValueError(f"row_ids: expected {b} ids, got {len(row_ids)}")
+    if _KERNEL is None:
+        _KERNEL = _topk_kernel()
+    ids = np.full((b, k), -1, dtype=np.int32)
+    w = np.zeros((b, k), dtype=np.float32)
+    _KERNEL(block.indptr.astype(np.int64), block.indices.astype(np.int32), block.data.astype(np.float32), np.asarray(row_ids, dtype=np.int32), k, ids, w)
+    return Neighbors(ids, w)
+
+
+def concat(parts: list[Neighbors]) -> Neighbors:
+    return Neighbors(np.concatenate([p.ids for p in parts]), np.concatenate([p.weight for p in parts]))
+
+
+def vector_neighbors(vectors: np.ndarray, k: int, *, block: int = 2048) -> Neighbors:
+    """Exact top-k by cosine similarity of rows of vectors (n, d), brute force in blocks of rows."""
+    v = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    u = v / np.where(norms > 0, norms, 1)
+    n = len(u)
+    k_eff = min(k, n - 1)
+    ids = np.full((n, k), -1, dtype=np.int32)
+    w = np.zeros((n, k), dtype=np.float32)
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        s = u[lo:hi] @ u.T
+        s[np.arange(hi - lo), np.arange(lo, hi)] = -np.inf
+        part = np.argpartition(-s, k_eff - 1, axis=1)[:, :k_eff] if k_eff < n else np.argsort(-s, axis=1)[:, :k_eff]
+        ps = np.take_along_axis(s, part, 1)
+        order = np.lexsort((part, -ps), axis=1)
+        ids[lo:hi, :k_eff] = np.take_along_axis(part, order, 1)
+        w[lo:hi, :k_eff] = np.take_along_axis(ps, order, 1)
+    return Neighbors(ids, w)

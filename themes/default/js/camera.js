@@ -1,0 +1,202 @@
+// The 2D camera (centre in data units, scale in CSS pixels per data unit, y up) and the
+// gestures that move it: mouse drag and wheel, one-finger pan, two-finger pinch, keys.
+
+const ZOOM_OUT_LIMIT = 0.25; // relative to the fitted scale
+const ZOOM_IN_LIMIT = 5000;
+const TAP_SLOP = 8; // CSS px a tap may wander
+const TAP_MS = 600;
+const ANIMATION_MS = 350;
+
+export function createCamera() {
+  let cx = 0, cy = 0, scale = 1, fitScale = 1;
+  let width = 1, height = 1;
+  let insets = { top: 0, right: 0, bottom: 0, left: 0 };
+  let anim = null;
+  const listeners = new Set();
+  const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+
+  const changed = () => listeners.forEach((f) => f());
+  const clampScale = (s) => Math.min(fitScale * ZOOM_IN_LIMIT, Math.max(fitScale * ZOOM_OUT_LIMIT, s));
+  // Centre of the part of the canvas that no panel covers, in CSS px.
+  const visibleCentre = () => [(insets.left + width - insets.right) / 2, (insets.top + height - insets.bottom) / 2];
+  // Scale that fits the box [x0, y0]-[x1, y1] in the visible part, with a margin.
+  const scaleFor = (x0, y0, x1, y1, margin) => {
+    const w = Math.max(1, width - insets.left - insets.right) * (1 - 2 * margin);
+    const h = Math.max(1, height - insets.top - insets.bottom) * (1 - 2 * margin);
+    return Math.min(w / Math.max(x1 - x0, 1e-9), h / Math.max(y1 - y0, 1e-9));
+  };
+  const centreFor = (x, y, s) => {
+    const [vx, vy] = visibleCentre();
+    return [x - (vx - width / 2) / s, y + (vy - height / 2) / s];
+  };
+
+  function set(ncx, ncy, ns) {
+    cx = ncx; cy = ncy; scale = ns;
+    changed();
+  }
+
+  function animateTo(tcx, tcy, ts) {
+    anim = null;
+    if (reducedMotion.matches) return set(tcx, tcy, ts);
+    const from = { cx, cy, ls: Math.log(scale) };
+    const t0 = performance.now();
+    const step = (now) => {
+      if (anim !== step) return;
+      const t = Math.min(1, (now - t0) / ANIMATION_MS);
+      const e = t < 0.5 ? 2 * t * t : 1 - (-2 * t + 2) ** 2 / 2;
+      set(from.cx + (tcx - from.cx) * e, from.cy + (tcy - from.cy) * e, Math.exp(from.ls + (Math.log(ts) - from.ls) * e));
+      if (t < 1) requestAnimationFrame(step);
+      else anim = null;
+    };
+    anim = step;
+    requestAnimationFrame(step);
+  }
+
+  const camera = {
+    get state() { return { cx, cy, scale, fitScale, width, height }; },
+    get animating() { return anim !== null; },
+    onChange(f) { listeners.add(f); return () => listeners.delete(f); },
+    stop() { anim = null; },
+    resize(w, h) {
+      width = Math.max(1, w); height = Math.max(1, h);
+      changed();
+    },
+    /** Parts of the canvas covered by panels (CSS px); centring avoids them. */
+    setInsets(i) { insets = { ...insets, ...i }; },
+    toScreen(x, y) { return [(x - cx) * scale + width / 2, height / 2 - (y - cy) * scale]; },
+    toWorld(sx, sy) { return [(sx - width / 2) / scale + cx, cy - (sy - height / 2) / scale]; },
+    /** Show the box lo..hi (data units) whole; the fitted scale anchors zoom limits and sizes. */
+    fit(lo, hi, { animate = false } = {}) {
+      fitScale = scaleFor(lo[0], lo[1], hi[0], hi[1], 0.04);
+      const [ncx, ncy] = centreFor((lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, fitScale);
+      if (animate) animateTo(ncx, ncy, fitScale);
+      else set(ncx, ncy, fitScale);
+    },
+    /**
+     * Centre (x, y) in the visible part. With `also` ([[x, y]...]), zoom so that most of them
+     * (the nearest three quarters) show too, spread over about half the view: zoom out if they
+     * would be hidden, in if they would crowd; never out beyond the fitted view.
+     */
+    centreOn(x, y, also = []) {
+      let s = scale;
+      if (also.length) {
+        const d = also.map(([ax, ay]) => Math.max(Math.abs(ax - x), Math.abs(ay - y))).sort((a, b) => a - b);
+        const r = d[Math.floor(0.75 * (d.length - 1))];
+        const most = scaleFor(x - r, y - r, x + r, y + r, 0.08);
+        if (s > most || s < most / 4) s = Math.max(fitScale, most / 2);
+      }
+      s = clampScale(s);
+      const [ncx, ncy] = centreFor(x, y, s);
+      animateTo(ncx, ncy, s);
+    },
+    panBy(dx, dy) { set(cx - dx / scale, cy + dy / scale, scale); },
+    zoomAt(factor, sx, sy) {
+      const [wx, wy] = camera.toWorld(sx, sy);
+      const s = clampScale(scale * factor);
+      set(wx - (sx - width / 2) / s, wy + (sy - height / 2) / s, s);
+    },
+    zoomBy(factor) {
+      const [vx, vy] = visibleCentre();
+      camera.zoomAt(factor, vx, vy);
+    },
+  };
+  return camera;
+}
+
+/**
+ * Pointer, wheel and key gestures on `el` that move `camera`.
+ * `onTap(x, y, pointerType)` for a click or tap that did not move the map;
+ * `onHover(x, y)` / `onHover(null)` for a mouse moving over it without a button.
+ */
+export function attachGestures(el, camera, { onTap, onHover, onFit }) {
+  const pointers = new Map();
+  let tap = null;
+  const at = (e) => {
+    const r = el.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  };
+
+  el.addEventListener('pointerdown', (e) => {
+    if (e.pointerType === 'mouse' && e.button !== 0) return;
+    el.setPointerCapture?.(e.pointerId);
+    const p = at(e);
+    pointers.set(e.pointerId, p);
+    tap = pointers.size === 1 ? { id: e.pointerId, p, t: e.timeStamp, type: e.pointerType } : null;
+    camera.stop();
+    if (e.pointerType === 'mouse') el.classList.add('dragging');
+    onHover?.(null);
+  });
+
+  el.addEventListener('pointermove', (e) => {
+    const p = at(e);
+    const prev = pointers.get(e.pointerId);
+    if (!prev) {
+      if (e.pointerType === 'mouse') onHover?.(p[0], p[1]);
+      return;
+    }
+    if (pointers.size === 1) {
+      // Until it leaves the slop a press may still be a tap: the map stays, `prev` stays the press point.
+      if (tap && Math.hypot(p[0] - tap.p[0], p[1] - tap.p[1]) <= TAP_SLOP) return;
+      tap = null;
+      camera.panBy(p[0] - prev[0], p[1] - prev[1]);
+    } else {
+      // Pinch: the two first pointers; zoom about their midpoint and follow it.
+      const [a, b] = [...pointers.keys()];
+      const other = pointers.get(e.pointerId === a ? b : a);
+      if (e.pointerId === a || e.pointerId === b) {
+        const d0 = Math.hypot(prev[0] - other[0], prev[1] - other[1]);
+        const d1 = Math.hypot(p[0] - other[0], p[1] - other[1]);
+        const m0 = [(prev[0] + other[0]) / 2, (prev[1] + other[1]) / 2];
+        const m1 = [(p[0] + other[0]) / 2, (p[1] + other[1]) / 2];
+        if (d0 > 1 && d1 > 1) camera.zoomAt(d1 / d0, m0[0], m0[1]);
+        camera.panBy(m1[0] - m0[0], m1[1] - m0[1]);
+      }
+    }
+    pointers.set(e.pointerId, p);
+  });
+
+  const end = (e) => {
+    if (!pointers.has(e.pointerId)) return;
+    pointers.delete(e.pointerId);
+    if (pointers.size === 0) el.classList.remove('dragging');
+    const t = tap;
+    tap = null;
+    if (e.type === 'pointerup' && t && t.id === e.pointerId && e.timeStamp - t.t < TAP_MS) onTap?.(t.p[0], t.p[1], t.type);
+  };
+  el.addEventListener('pointerup', end);
+  el.addEventListener('pointercancel', end);
+  el.addEventListener('pointerleave', (e) => { if (e.pointerType === 'mouse' && !pointers.size) onHover?.(null); });
+
+  el.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    camera.stop();
+    const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? el.clientHeight : 1;
+    // ctrlKey marks a trackpad pinch: smaller deltas, zoom faster.
+    const k = e.ctrlKey ? 0.01 : 0.0015;
+    const [x, y] = at(e);
+    camera.zoomAt(Math.exp(-e.deltaY * unit * k), x, y);
+  }, { passive: false });
+
+  el.addEventListener('dblclick', (e) => {
+    const [x, y] = at(e);
+    camera.zoomAt(e.shiftKey ? 0.5 : 2, x, y);
+  });
+
+  el.addEventListener('keydown', (e) => {
+    const step = 60;
+    const keys = {
+      ArrowLeft: () => camera.panBy(step, 0), ArrowRight: () => camera.panBy(-step, 0),
+      ArrowUp: () => camera.panBy(0, step), ArrowDown: () => camera.panBy(0, -step),
+      '+': () => camera.zoomBy(1.5), '=': () => camera.zoomBy(1.5), '-': () => camera.zoomBy(1 / 1.5),
+      0: () => onFit?.(),
+    };
+    if (keys[e.key] && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      camera.stop();
+      keys[e.key]();
+    }
+  });
+
+  // Safari's own pinch gestures would zoom the page.
+  for (const type of ['gesturestart', 'gesturechange']) el.addEventListener(type, (e) => e.preventDefault());
+}
