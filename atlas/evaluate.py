@@ -277,12 +277,13 @@ def ease_neighbors(x: sp.spmatrix, k: int, lam: float = 200.0, *, min_count: int
         raise ValueError(f"lam: G + {lam} I is not positive definite in float32 (potrf info {info})")
     p, info = lapack.spotri(chol, lower=1, overwrite_c=1)
     del chol, g
-    p = np.tril(p) + np.tril(p, -1).T  # potri fills the lower triangle only
-    b = p / (-np.diag(p))[None, :]
-    del p
-    b[np.diag_indices_from(b)] = 0.0
-    np.maximum(b, 0.0, out=b)
-    part = nb.topk(sp.csr_matrix(b), k, np.arange(len(used), dtype=np.int32))
+    p = np.tril(p)
+    p += np.tril(p, -1).T  # potri fills the lower triangle only
+    p /= -np.diag(p)[None, :]  # b_ij = -p_ij / p_jj
+    np.fill_diagonal(p, 0.0)
+    np.maximum(p, 0.0, out=p)
+    size = max(1, (1 << 22) // max(len(used), 1))
+    part = nb.concat([nb.topk(sp.csr_matrix(p[lo : lo + size]), k, np.arange(lo, min(lo + size, len(used)), dtype=np.int32)) for lo in range(0, len(used), size)])
     ids = np.full((n, k), -1, dtype=np.int32)
     w = np.zeros((n, k), dtype=np.float32)
     ids[used] = np.where(part.ids >= 0, used[np.maximum(part.ids, 0)], -1)
@@ -342,7 +343,7 @@ def _nearest(d: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _blocks(rows: np.ndarray, n: int, budget: int = 1 << 24):
+def _blocks(rows: np.ndarray, n: int, budget: int = 1 << 22):
     size = max(1, budget // max(n, 1))
     for lo in range(0, len(rows), size):
         yield rows[lo : lo + size]

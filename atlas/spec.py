@@ -196,7 +196,7 @@ def validate(raw: dict, path: Path, text: str = "") -> dict:
                 resolved[key] = field.default
         out[section] = resolved
     if errors:
-        raise SpecError([m for _, m in sorted(errors, key=lambda e: e[0])])
+        raise SpecError([m for _, m in sorted(errors, key=lambda e: (e[0] == 0, e[0]))])
     if not out["site"]["title"]:
         out["site"]["title"] = out["site"]["name"]
     out["_path"] = str(path)

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from atlas import formats as fm
-from browser import DESKTOP, PHONE, Visit, chromium_missing_reason, launch, screenshot_pixels, serve
+from tests.browser import DESKTOP, PHONE, Visit, chromium_missing_reason, launch, screenshot_pixels, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"
@@ -559,3 +559,12 @@ def test_data_js_reads_the_site_like_formats_py(visit, files):
         np.testing.assert_array_equal(np.array(got["arrays"][name], dtype=a.dtype).reshape(a.shape), a, err_msg=name)
     search = js_decode(page, (files.folder / files.data["search"]).read_bytes(), "search", record=True)["ok"]
     assert search == files.search()
+
+
+def test_missing_script_shows_error(visit, site, tmp_path):
+    copy = _copy(site, tmp_path / "site")
+    (copy / "assets/js/search.js").unlink()
+    with serve(copy) as url:
+        page = visit(DESKTOP, at=url, ready=False).page
+        page.wait_for_selector("#status.error", timeout=15_000)
+        assert "scripts did not load" in page.text_content("#status .status-text")

@@ -1,0 +1,206 @@
+"""Build time, peak memory and bytes per point of a large synthetic atlas (the issue's target: 100k artists).
+
+Run by hand from the repository root:
+
+    python tests/bench/build.py                                    # 100,000 artists, 300,000 playlists
+    python tests/bench/build.py --artists 20000 --playlists 20000  # smaller
+    python tests/bench/build.py --reader                           # also: the reader alone, peak memory vs one slice
+    python tests/bench/build.py --repeat 2                         # build twice (the second run has numba's cache warm)
+
+Synthetic slices in the MPD format (`atlas.sources.synthetic.write_mpd`, planted communities) are
+written once into build/.data/bench-mpd-<params>/ and reused. The spec is the demo's settings
+(sites/demo.toml) pointed at them, written into a temporary folder. Each build is the real CLI
+(`python -m atlas.cli build SPEC --out DIR --quiet`) in a child process, so its peak RSS is its
+own (`resource.getrusage(RUSAGE_CHILDREN)`); seconds per stage come from the site's manifest
+(`atlas info --json`), total seconds from the wall clock around the child (imports and numba
+compiles included).
+
+Targets (the issue): total <= 150 s on a 2-core machine, first paint (points.bin.br, index.html,
+assets/) <= 8 bytes per point. The machine may be shared: the 1-minute load average is sampled
+every 2 s during each run and printed beside its figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+TARGET_SECONDS = 150.0
+TARGET_FIRST_PAINT = 8.0
+
+SPEC = """\
+[site]
+name = "bench"
+title = "Benchmark: {artists} synthetic artists"
+
+[source]
+kind = "playlists"
+path = "{data}/mpd.slice.*.json"
+entity = "artist"
+
+[filter]
+min_count = 2
+
+[neighbors]
+k = 20
+
+[embedding]
+method = "mde"
+dims = 16
+seed = 0
+
+[layout]
+method = "umap"
+dims = 2
+
+[color]
+by = "cluster"
+clusters = 24
+"""
+
+
+class LoadSampler:
+    """The 1-minute load average every `every` seconds on a thread, while in a `with` block."""
+
+    def __init__(self, every: float = 2.0):
+        self.every = every
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+
+    def __enter__(self):
+        self.samples.append(os.getloadavg()[0])
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.wait(self.every):
+            self.samples.append(os.getloadavg()[0])
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(os.getloadavg()[0])
+
+    def text(self) -> str:
+        s = self.samples
+        return f"load avg (1 min) start {s[0]:.2f}, mean {sum(s) / len(s):.2f}, max {max(s):.2f}, end {s[-1]:.2f}"
+
+
+def data_folder(artists: int, playlists: int, communities: int, seed: int) -> Path:
+    """The slices for these parameters, generated on first use (into a temporary sibling, then renamed)."""
+    from atlas.sources.synthetic import write_mpd
+
+    folder = ROOT / "build" / ".data" / f"bench-mpd-a{artists}-p{playlists}-c{communities}-s{seed}"
+    if folder.is_dir() and any(folder.glob("mpd.slice.*.json")):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    print(f"# generating {playlists} playlists x {artists} artists into {folder} (once)", flush=True)
+    t = time.perf_counter()
+    try:
+        write_mpd(tmp, playlists=playlists, artists=artists, communities=communities, seed=seed)
+        tmp.rename(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"# generated in {time.perf_counter() - t:.0f} s", flush=True)
+    return folder
+
+
+def build_once(spec: Path, out: Path) -> dict:
+    """One real build in a child process: wall seconds, peak RSS of the child, and `atlas info --json`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with LoadSampler() as load:
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "atlas.cli", "build", str(spec), "--out", str(out), "--quiet"], cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        sys.exit(f"build failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, the largest child so far
+    info = subprocess.run([sys.executable, "-m", "atlas.cli", "info", str(out), "--json"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return {"wall": wall, "peak_kib": peak if peak > before else None, "info": json.loads(info.stdout), "load": load}
+
+
+READER = """
+import json, resource, sys, time
+from pathlib import Path
+from atlas.sources.playlists import read_slices, _slice_start
+paths = sorted(Path(sys.argv[1]).glob("mpd.slice.*.json"), key=_slice_start)
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+src = read_slices(paths)
+secs = time.perf_counter() - t
+x = src.collections
+print(json.dumps({"seconds": secs, "base_kib": base, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "n": src.n, "m": x.shape[0], "nnz": x.nnz, "result_bytes": x.data.nbytes + x.indices.nbytes + x.indptr.nbytes,
+                  "files": len(paths), "largest_file": max(p.stat().st_size for p in paths), "all_files": sum(p.stat().st_size for p in paths)}))
+"""
+
+
+def reader_once(data: Path) -> dict:
+    """The reader alone in a child process: seconds, and peak RSS over the RSS after imports."""
+    with LoadSampler() as load:
+        proc = subprocess.run([sys.executable, "-c", READER, str(data)], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"reader failed:\n{proc.stderr}")
+    r = json.loads(proc.stdout)
+    r["load"] = load
+    return r
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--artists", type=int, default=100_000)
+    p.add_argument("--playlists", type=int, default=300_000)
+    p.add_argument("--communities", type=int, default=100, help="planted communities (default 100)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--repeat", type=int, default=1, help="builds to run (default 1)")
+    p.add_argument("--reader", action="store_true", help="also time the reader alone and report its peak memory")
+    p.add_argument("--keep", type=Path, default=None, help="write the site here and keep it (default: a temporary folder)")
+    a = p.parse_args(argv)
+
+    data = data_folder(a.artists, a.playlists, a.communities, a.seed)
+    mib = 1 / 1024
+    print(f"# {data.relative_to(ROOT)}; python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="atlas-bench-") as tmp:
+        spec = Path(tmp) / "bench.toml"
+        spec.write_text(SPEC.format(artists=a.artists, data=data.as_posix()), encoding="utf-8")
+        out = a.keep or Path(tmp) / "site"
+        print(f"# command: python -m atlas.cli build {spec.name} --out {out.name} --quiet")
+        for i in range(a.repeat):
+            r = build_once(spec, out)
+            info = r["info"]
+            stages = info["stages"]
+            c, b, bpp = info["counts"], info["bytes"], info["bytes_per_point"]
+            print(f"\nbuild {i + 1}: {c['entities']} entities, {c['collections']} collections; {r['load'].text()}")
+            for name, s in stages.items():
+                print(f"  {name:<10} {s:8.2f} s")
+            print(f"  {'stages':<10} {sum(stages.values()):8.2f} s")
+            ok = "meets" if r["wall"] <= TARGET_SECONDS else "misses"
+            print(f"  {'total':<10} {r['wall']:8.2f} s  (wall, process start to exit; {ok} the {TARGET_SECONDS:.0f} s target)")
+            if r["peak_kib"]:
+                print(f"  peak RSS   {r['peak_kib'] * mib:8.0f} MiB")
+            ok = "meets" if bpp["first_paint"] <= TARGET_FIRST_PAINT else "misses"
+            print(f"  points.bin.br {b['points']} B = {bpp['points']:.3f} B/pt; first paint {b['first_paint']} B = {bpp['first_paint']:.3f} B/pt ({ok} the {TARGET_FIRST_PAINT:g} B/pt target); all files {b['total']} B")
+    if a.reader:
+        r = reader_once(data)
+        print(f"\nreader alone: {r['files']} files, {r['all_files'] * mib * mib:.0f} MiB in all, largest {r['largest_file'] * mib * mib:.1f} MiB; {r['load'].text()}")
+        print(f"  {r['seconds']:.2f} s, {r['m']} playlists x {r['n']} artists, {r['nnz']} pairs ({r['result_bytes'] * mib * mib:.0f} MiB as csr)")
+        grown = (r["peak_kib"] - r["base_kib"]) * 1024
+        print(f"  peak RSS {r['peak_kib'] * mib:.0f} MiB, {grown * mib * mib:.0f} MiB over the RSS after imports = {grown / r['largest_file']:.1f} x the largest slice file")
+
+
+if __name__ == "__main__":
+    main()
