@@ -98,5 +98,19 @@ def info(folder: Path = typer.Argument(..., help="A built site."), as_json: bool
         typer.echo(cmd.table(data))
 
 
+@app.command()
+def new(folder: Path = typer.Argument(..., help="Folder of the new project.")):
+    """Scaffold a project: a commented spec and a GitHub Actions workflow that publishes to Pages."""
+    from atlas.commands import new as cmd
+
+    try:
+        files = cmd.run(folder)
+    except AtlasError as e:
+        _fail(e)
+    for f in files:
+        typer.echo(f"wrote {f}")
+    typer.echo(f"next: put data in {folder}/data/, edit {folder}/site.toml, then `atlas build {folder}/site.toml`")
+
+
 if __name__ == "__main__":
     sys.exit(app())

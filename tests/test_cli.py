@@ -92,7 +92,7 @@ def test_check_and_info_refuse_a_folder_that_is_not_a_site(tmp_path):
 
 def test_help_is_fast_and_lists_every_command():
     proc = run_atlas("--help")
-    for verb in ("build", "serve", "check", "info"):
+    for verb in ("build", "serve", "check", "info", "new"):
         assert verb in proc.stdout
 
 
@@ -103,6 +103,22 @@ def test_every_spec_key_and_command_is_documented():
         for key in fields:
             assert f"| `{key}` |" in spec_doc, f"[{section}].{key} is not in docs/spec.md"
     readme = (ROOT / "README.md").read_text()
-    for verb in ("build", "serve", "check", "info"):
+    for verb in ("build", "serve", "check", "info", "new"):
         assert f"`atlas {verb}" in readme
     assert "atlas build sites/demo.toml" in readme
+
+
+def test_new_scaffolds_a_project_whose_spec_builds(tmp_path):
+    import json
+
+    proj = tmp_path / "my-atlas"
+    run_atlas("new", proj)
+    wf = (proj / ".github/workflows/atlas.yml").read_text()
+    assert "actions/upload-pages-artifact" in wf and "actions/deploy-pages" in wf and "atlas build site.toml --out _site" in wf
+    rng = __import__("numpy").random.default_rng(0)
+    rows = ["user,item"] + [f"u{u},i{int(i)}" for u in range(60) for i in rng.choice(40, 8, replace=False) + (u % 2) * 20 // 2]
+    (proj / "data/interactions.csv").write_text("\n".join(rows) + "\n")
+    run_atlas("build", proj / "site.toml", "--out", proj / "_site", "--quiet")
+    assert json.loads((proj / "_site/manifest.json").read_text())["name"] == "my-atlas"
+    proc = run_atlas("new", proj, check=False)
+    assert proc.returncode == 2 and errors(proc) == f"error: {proj}: already exists and is not empty; choose a new name\n"
