@@ -122,3 +122,30 @@ def test_new_scaffolds_a_project_whose_spec_builds(tmp_path):
     assert json.loads((proj / "_site/manifest.json").read_text())["name"] == "my-atlas"
     proc = run_atlas("new", proj, check=False)
     assert proc.returncode == 2 and errors(proc) == f"error: {proj}: already exists and is not empty; choose a new name\n"
+
+
+def test_serve_serves_the_site_and_prints_its_addresses(lesmis_site):
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "atlas.cli", "serve", str(lesmis_site), "--port", "0", "--host", "127.0.0.1"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith(f"serving {lesmis_site} at http://localhost:")
+        port = int(line.rsplit(":", 1)[1].strip("/\n"))
+        deadline = time.time() + 10
+        while True:
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/manifest.json").read()
+                break
+            except OSError:
+                assert time.time() < deadline
+                time.sleep(0.1)
+        assert b'"atlas-site"' in body
+        blob = urllib.request.urlopen(f"http://127.0.0.1:{port}/points.bin.br").read()
+        assert blob == (lesmis_site / "points.bin.br").read_bytes()
+    finally:
+        proc.terminate()
+        proc.wait(5)

@@ -39,12 +39,12 @@ def make_server(folder: Path, host: str = "127.0.0.1", port: int = 0) -> http.se
 def run(folder: Path, host: str, port: int) -> None:
     server = make_server(folder, host, port)
     port = server.server_address[1]
-    print(f"serving {folder} at http://localhost:{port}/")
+    print(f"serving {folder} at http://localhost:{port}/", flush=True)
     if host in ("0.0.0.0", ""):
         ip = lan_address()
         if ip:
             print(f"on your network (a phone on the same Wi-Fi): http://{ip}:{port}/")
-    print("press Ctrl-C to stop")
+    print("press Ctrl-C to stop", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

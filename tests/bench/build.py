@@ -112,6 +112,7 @@ def data_folder(artists: int, playlists: int, communities: int, seed: int) -> Pa
     t = time.perf_counter()
     try:
         write_mpd(tmp, playlists=playlists, artists=artists, communities=communities, seed=seed)
+        os.chmod(tmp, 0o755)
         tmp.rename(folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,144 @@
+"""Word2vec over collections, as in Artist2Vec: each collection is a sentence of its entities.
+
+A collection is a set, not a sequence, so each one is shuffled (seeded) and the context window is
+the whole collection by default (`window=0`; gensim's random window shrinking is off), so every
+pair of entities in a collection is a training pair. Values in the matrix are ignored: any positive
+entry means "holds". Collections with one entity teach nothing and are left out.
+
+Entities without a trained vector (in no collection of two or more, or fewer than `min_count`
+occurrences, which gensim drops) get a small random vector: seeded, normal, with a norm about 1e-3
+of the trained vectors' mean norm. Not zero, so cosine similarity stays defined and such entities
+are nobody's near neighbor in particular; small, so they sit at the centre in Euclidean terms.
+
+Determinism: with `workers=1` the vectors are the same for a seed, across runs and processes.
+With more workers gensim's threads take batches of sentences in whatever order they finish, so
+the vectors (not their quality) change from run to run; it is faster by about the number of cores.
+
+`gensim_vectors` is shared with node2vec (skip-gram on random walks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from atlas.embed import Embedding
+
+MAX_SENTENCE = 10000  # gensim silently truncates longer sentences; longer collections are cut into pieces
+
+
+def _check(dims: int, seed: int, workers: int, epochs: int, negative: int, min_count: int) -> None:
+    if not isinstance(dims, (int, np.integer)) or dims < 1:
+        raise ValueError(f"dims: expected int >= 1, got {dims!r}")
+    if workers < 1:
+        raise ValueError(f"workers: expected int >= 1, got {workers!r}")
+    if epochs < 1:
+        raise ValueError(f"epochs: expected int >= 1, got {epochs!r}")
+    if negative < 1:
+        raise ValueError(f"negative: expected int >= 1, got {negative!r}")
+    if min_count < 1:
+        raise ValueError(f"min_count: expected int >= 1, got {min_count!r}")
+    if not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed: expected int, got {seed!r}")
+
+
+def tokens(n: int) -> np.ndarray:
+    """object (n,): entity j's token, str(j)."""
+    return np.array([str(j) for j in range(n)], dtype=object)
+
+
+def sentences(x: sp.spmatrix, seed: int = 0) -> list[list[str]]:
+    """The collections of x (m, n) with >= 2 entities as token lists, each shuffled, in a shuffled order (seeded)."""
+    xb = sp.csr_matrix(x, dtype=np.float32, copy=True)
+    xb.sum_duplicates()
+    xb.data = (xb.data > 0).astype(np.float32)
+    xb.eliminate_zeros()
+    m, n = xb.shape
+    rng = np.random.default_rng(seed % 2**32)
+    row = np.repeat(np.arange(m), np.diff(xb.indptr))
+    order = np.lexsort((rng.random(xb.nnz), row))  # a random order within each row
+    tok = tokens(n)[xb.indices[order]]
+    out = []
+    for r in rng.permutation(m):
+        lo, hi = xb.indptr[r], xb.indptr[r + 1]
+        if hi - lo < 2:
+            continue
+        for a in range(lo, hi, MAX_SENTENCE):
+            piece = tok[a : min(hi, a + MAX_SENTENCE)]
+            if len(piece) >= 2:
+                out.append(piece.tolist())
+    return out
+
+
+def gensim_vectors(corpus: list[list[str]], n: int, dims: int, *, sg: int, window: int, negative: int, epochs: int, min_count: int, workers: int, seed: int, sample: float = 1e-3, ns_exponent: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
+    """(vectors float32 (n, dims) in entity order, trained bool (n,)): gensim Word2Vec on token lists of str(j).
+
+    Untrained rows get the small random vectors described in the module docstring.
+    """
+    from gensim.models import Word2Vec
+
+    out = np.zeros((n, dims), dtype=np.float32)
+    trained = np.zeros(n, dtype=bool)
+    if corpus:
+        model = Word2Vec(
+            corpus,
+            vector_size=dims,
+            sg=sg,
+            hs=0,
+            negative=negative,
+            window=window,
+            shrink_windows=False,
+            epochs=epochs,
+            min_count=min_count,
+            sample=sample,
+            ns_exponent=ns_exponent,
+            workers=workers,
+            seed=seed % 2**32,
+        )
+        wv = model.wv
+        ids = np.array([int(t) for t in wv.index_to_key], dtype=np.int64)
+        out[ids] = wv.vectors
+        trained[ids] = True
+    rng = np.random.default_rng([seed % 2**32, 1])
+    missing = np.flatnonzero(~trained)
+    if len(missing):
+        scale = float(np.linalg.norm(out[trained], axis=1).mean()) if trained.any() else 1.0
+        out[missing] = rng.normal(scale=1e-3 * scale / np.sqrt(dims), size=(len(missing), dims))
+    return out, trained
+
+
+def word2vec(
+    x: sp.spmatrix,
+    dims: int = 16,
+    *,
+    seed: int = 0,
+    sg: int = 1,
+    window: int = 0,
+    negative: int = 5,
+    epochs: int = 10,
+    min_count: int = 1,
+    sample: float = 1e-3,
+    ns_exponent: float = 0.75,
+    workers: int = 1,
+) -> Embedding:
+    """Embedding (n, dims) of the entities of collections x csr (m, n) by gensim Word2Vec; row j is entity j.
+
+    sg: 1 skip-gram, 0 CBOW. window: context size; 0 means the longest collection (every pair of a
+    collection is a context pair). negative: noise words per pair. epochs: passes over the
+    collections. min_count: entities in fewer collections get the small random vectors. sample:
+    gensim's down-sampling of frequent entities (0: off). ns_exponent: exponent of the
+    frequency-based noise distribution. workers: gensim threads; 1 is deterministic for a seed.
+    """
+    _check(dims, seed, workers, epochs, negative, min_count)
+    if not sp.issparse(x) or x.ndim != 2:
+        raise ValueError(f"x: expected a sparse (collections, entities) matrix, got {type(x).__name__}")
+    if sg not in (0, 1):
+        raise ValueError(f"sg: expected 0 (CBOW) or 1 (skip-gram), got {sg!r}")
+    if window < 0:
+        raise ValueError(f"window: expected int >= 0 (0: the whole collection), got {window!r}")
+    n = x.shape[1]
+    corpus = sentences(x, seed)
+    if window == 0:
+        window = max((len(s) for s in corpus), default=1)
+    vectors, _ = gensim_vectors(corpus, n, int(dims), sg=sg, window=int(window), negative=negative, epochs=epochs, min_count=min_count, workers=workers, seed=int(seed), sample=sample, ns_exponent=ns_exponent)
+    return Embedding(vectors, "word2vec")
