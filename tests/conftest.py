@@ -37,3 +37,13 @@ def lesmis_site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sites") / "lesmis"
     run_atlas("build", "sites/lesmis.toml", "--out", out, "--quiet")
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Path:
+    """The demo built once per test session (ATLAS_TEST_SITE=<folder> reuses a built one)."""
+    if os.environ.get("ATLAS_TEST_SITE"):
+        return Path(os.environ["ATLAS_TEST_SITE"]).resolve()
+    out = tmp_path_factory.mktemp("sites") / "demo"
+    run_atlas("build", "sites/demo.toml", "--out", out, "--quiet")
+    return out

@@ -39,16 +39,8 @@ pytestmark = pytest.mark.skipif(_missing is not None and not os.environ.get("CI"
 # --- fixtures -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    if os.environ.get("ATLAS_TEST_SITE"):
-        return Path(os.environ["ATLAS_TEST_SITE"]).resolve()
-    out = tmp_path_factory.mktemp("viewer") / "demo"
-    run = subprocess.run(
-        [sys.executable, "-m", "atlas.cli", "build", "sites/demo.toml", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=1800,
-    )
-    assert run.returncode == 0, f"atlas build failed ({run.returncode}):\n{run.stdout}\n{run.stderr}"
-    return out
+def site(demo_site) -> Path:
+    return demo_site
 
 
 @pytest.fixture(scope="session")

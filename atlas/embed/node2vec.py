@@ -15,7 +15,7 @@ Steps are drawn by rejection sampling (as KnightKing and PecanPy do): a candidat
 weighted first-order distribution (binary search in the row's cumulative weights), accepted with
 probability α(t, x) / max(1/p, 1, 1/q); "x is a neighbor of t" is a binary search in t's row. No
 per-edge tables, so memory stays O(edges). Every walk has its own random stream (splitmix64
-seeded from the seed and the walk's index), so the walks are the same for a seed whatever the
+seeded from the seed and the walk's index; 32 bits pick a candidate, 32 accept it), so the walks are the same for a seed whatever the
 number of threads.
 
 A walk stops early at a node without out-edges (only in directed graphs, or at an isolated node,
@@ -36,41 +36,7 @@ from atlas.embed.word2vec import _check, gensim_vectors, tokens
 def _kernel():
     import numba
 
-    @numba.njit(cache=True, inline="always")
-    def uniform(state):
-        """(new state, float in [0, 1)): splitmix64."""
-        state = state + np.uint64(0x9E3779B97F4A7C15)
-        z = state
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-        return state, np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-    @numba.njit(cache=True, inline="always")
-    def draw(lo, hi, cum, u):
-        """The first position in [lo, hi) whose row-cumulative weight exceeds u * row total."""
-        r = u * cum[hi - 1]
-        a, b = lo, hi - 1
-        while a < b:
-            mid = (a + b) // 2
-            if cum[mid] > r:
-                b = mid
-            else:
-                a = mid + 1
-        return a
-
-    @numba.njit(cache=True, inline="always")
-    def linked(indptr, indices, t, x):
-        """Whether t has an edge to x (t's row sorted)."""
-        a, b = indptr[t], indptr[t + 1]
-        while a < b:
-            mid = (a + b) // 2
-            if indices[mid] < x:
-                a = mid + 1
-            else:
-                b = mid
-        return a < indptr[t + 1] and indices[a] == x
-
+    # one function without closures (numba's cache misses on closures over other jitted functions)
     @numba.njit(cache=True, parallel=True)
     def walk(indptr, indices, cum, starts, length, inv_p, inv_q, seed, out, lens):
         top = max(inv_p, 1.0, inv_q)
@@ -85,18 +51,39 @@ def _kernel():
                 if hi == lo:
                     break
                 while True:
-                    state, u = uniform(state)
-                    x = indices[draw(lo, hi, cum, u)]
+                    # splitmix64: the high 32 bits pick the candidate, the low 32 bits accept it
+                    state = state + np.uint64(0x9E3779B97F4A7C15)
+                    z = state
+                    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+                    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+                    z = z ^ (z >> np.uint64(31))
+                    u_pick = np.float64(z >> np.uint64(32)) * (1.0 / 4294967296.0)
+                    u_accept = np.float64(z & np.uint64(0xFFFFFFFF)) * (1.0 / 4294967296.0)
+                    # first position in [lo, hi) whose cumulative weight exceeds u_pick * the row's total
+                    r = u_pick * cum[hi - 1]
+                    a, b = lo, hi - 1
+                    while a < b:
+                        mid = (a + b) // 2
+                        if cum[mid] > r:
+                            b = mid
+                        else:
+                            a = mid + 1
+                    x = indices[a]
                     if t < 0:
                         break
                     if x == t:
-                        a = inv_p
-                    elif linked(indptr, indices, t, x):
-                        a = 1.0
+                        alpha = inv_p
                     else:
-                        a = inv_q
-                    state, u = uniform(state)
-                    if u * top < a:
+                        # is x a neighbor of t? binary search in t's sorted row
+                        a, b = indptr[t], indptr[t + 1]
+                        while a < b:
+                            mid = (a + b) // 2
+                            if indices[mid] < x:
+                                a = mid + 1
+                            else:
+                                b = mid
+                        alpha = 1.0 if a < indptr[t + 1] and indices[a] == x else inv_q
+                    if u_accept * top < alpha:
                         break
                 out[w, n_steps] = x
                 n_steps += 1

@@ -5,10 +5,11 @@ the whole collection by default (`window=0`; gensim's random window shrinking is
 pair of entities in a collection is a training pair. Values in the matrix are ignored: any positive
 entry means "holds". Collections with one entity teach nothing and are left out.
 
-Entities without a trained vector (in no collection of two or more, or fewer than `min_count`
-occurrences, which gensim drops) get a small random vector: seeded, normal, with a norm about 1e-3
-of the trained vectors' mean norm. Not zero, so cosine similarity stays defined and such entities
-are nobody's near neighbor in particular; small, so they sit at the centre in Euclidean terms.
+Entities without a trained vector (in no collection of two or more, or in fewer than `min_count`
+collections, which gensim drops) get a zero vector. Not a random one: cosine neighbor lists
+(`atlas.neighbors.vector_neighbors`) would then fill with such entities by chance, since a random
+direction in 16 dimensions is as close to a given vector as many trained ones; a zero vector has
+similarity 0 to everything, so it is nobody's positive neighbor.
 
 Determinism: with `workers=1` the vectors are the same for a seed, across runs and processes.
 With more workers gensim's threads take batches of sentences in whatever order they finish, so
@@ -73,7 +74,7 @@ def sentences(x: sp.spmatrix, seed: int = 0) -> list[list[str]]:
 def gensim_vectors(corpus: list[list[str]], n: int, dims: int, *, sg: int, window: int, negative: int, epochs: int, min_count: int, workers: int, seed: int, sample: float = 1e-3, ns_exponent: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
     """(vectors float32 (n, dims) in entity order, trained bool (n,)): gensim Word2Vec on token lists of str(j).
 
-    Untrained rows get the small random vectors described in the module docstring.
+    Untrained rows (entities gensim never saw or dropped) are zero.
     """
     from gensim.models import Word2Vec
 
@@ -99,11 +100,6 @@ def gensim_vectors(corpus: list[list[str]], n: int, dims: int, *, sg: int, windo
         ids = np.array([int(t) for t in wv.index_to_key], dtype=np.int64)
         out[ids] = wv.vectors
         trained[ids] = True
-    rng = np.random.default_rng([seed % 2**32, 1])
-    missing = np.flatnonzero(~trained)
-    if len(missing):
-        scale = float(np.linalg.norm(out[trained], axis=1).mean()) if trained.any() else 1.0
-        out[missing] = rng.normal(scale=1e-3 * scale / np.sqrt(dims), size=(len(missing), dims))
     return out, trained
 
 
