@@ -98,6 +98,24 @@ def info(folder: Path = typer.Argument(..., help="A built site."), as_json: bool
         typer.echo(cmd.table(data))
 
 
+@app.command("eval")
+def eval_(
+    spec: Path = typer.Argument(..., help="The dataset spec (TOML)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the held-out split."),
+    holdout: float = typer.Option(0.2, "--holdout", help="Fraction of collections held out."),
+    no_layout: bool = typer.Option(False, "--no-layout", help="Skip the embedding and map figures (faster)."),
+):
+    """Judge neighbor lists, embedding and map on held-out collections, against baselines."""
+    from atlas.commands import eval as cmd
+
+    try:
+        fig = cmd.run(spec, seed=seed, holdout=holdout, layout_quality=not no_layout)
+    except (AtlasError, ValueError) as e:
+        _fail(e)
+    typer.echo(json.dumps(fig, indent=1) if as_json else cmd.table(fig))
+
+
 @app.command()
 def new(folder: Path = typer.Argument(..., help="Folder of the new project.")):
     """Scaffold a project: a commented spec and a GitHub Actions workflow that publishes to Pages."""

@@ -37,6 +37,7 @@ VERSIONS = {
     "averager": 1,
     "popularity": 1,
     "colors": 1,
+    "labels": 1,
 }
 
 DTYPES = {"u1": np.uint8, "i1": np.int8, "u2": np.uint16, "i2": np.int16, "u4": np.uint32, "i4": np.int32, "f4": np.float32}

@@ -43,28 +43,67 @@ class Neighbors:
 def _topk_kernel():
     import numba
 
+    @numba.njit(cache=True, inline="always")
+    def worse(v1, c1, v2, c2):
+        """(v1, c1) ranks below (v2, c2): a lower score, or the same score and a higher id."""
+        return v1 < v2 or (v1 == v2 and c1 > c2)
+
     @numba.njit(cache=True, parallel=True)
     def topk_rows(indptr, indices, data, row_ids, k, out_ids, out_w):
+        # per row, a heap of the k best (score, id) with the worst at the root: O(nnz log k), any column order
         for r in numba.prange(len(indptr) - 1):
-            lo, hi = indptr[r], indptr[r + 1]
             me = row_ids[r]
-            m = hi - lo
-            vals = np.empty(m, dtype=np.float32)
-            cols = np.empty(m, dtype=np.int32)
-            c = 0
-            for p in range(lo, hi):
-                if indices[p] != me and data[p] > 0:
-                    vals[c] = data[p]
-                    cols[c] = indices[p]
-                    c += 1
-            if c == 0:
-                continue
-            # order by score descending, then id ascending for ties: stable across runs
-            order = np.argsort(-vals[:c], kind="mergesort")
-            t = min(k, c)
-            for j in range(t):
-                out_ids[r, j] = cols[order[j]]
-                out_w[r, j] = vals[order[j]]
+            hv = np.empty(k, dtype=np.float32)
+            hc = np.empty(k, dtype=np.int32)
+            size = 0
+            for p in range(indptr[r], indptr[r + 1]):
+                v = data[p]
+                col = indices[p]
+                if col == me or not v > 0:
+                    continue
+                if size < k:  # sift up
+                    at = size
+                    size += 1
+                    while at > 0:
+                        up = (at - 1) // 2
+                        if worse(v, col, hv[up], hc[up]):
+                            hv[at], hc[at] = hv[up], hc[up]
+                            at = up
+                        else:
+                            break
+                    hv[at], hc[at] = v, col
+                elif worse(hv[0], hc[0], v, col):  # replace the root, sift down
+                    at = 0
+                    while True:
+                        child = 2 * at + 1
+                        if child >= size:
+                            break
+                        if child + 1 < size and worse(hv[child + 1], hc[child + 1], hv[child], hc[child]):
+                            child += 1
+                        if worse(hv[child], hc[child], v, col):
+                            hv[at], hc[at] = hv[child], hc[child]
+                            at = child
+                        else:
+                            break
+                    hv[at], hc[at] = v, col
+            # pop the worst to the back: best first
+            for end in range(size - 1, -1, -1):
+                out_ids[r, end] = hc[0]
+                out_w[r, end] = hv[0]
+                v, col = hv[end], hc[end]
+                at = 0
+                while True:
+                    child = 2 * at + 1
+                    if child >= end:
+                        break
+                    if child + 1 < end and worse(hv[child + 1], hc[child + 1], hv[child], hc[child]):
+                        child += 1
+                    if worse(hv[child], hc[child], v, col):
+                        hv[at], hc[at] = hv[child], hc[child]
+                        at = child
+                    else:
+                        break
+                hv[at], hc[at] = v, col
 
     return topk_rows
 
@@ -75,13 +114,13 @@ _KERNEL = None
 def topk(block: sp.csr_matrix, k: int, row_ids: np.ndarray | None = None) -> Neighbors:
     """Top-k columns of each row of `block` (b, n) by value, excluding `row_ids[r]` (the row's own entity).
 
-    Ties break by ascending column id. Non-positive values are never neighbors.
+    Ties break by ascending column id. Non-positive values are never neighbors. The columns of a
+    row may come in any order.
     """
     global _KERNEL
     if k < 1:
         raise ValueError(f"k: expected int >= 1, got {k}")
     block = sp.csr_matrix(block)
-    block.sort_indices()
     b = block.shape[0]
     if row_ids is None:
         row_ids = np.arange(b, dtype=np.int32)

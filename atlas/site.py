@@ -21,6 +21,7 @@ from atlas import __version__
 from atlas import formats as fm
 from atlas.color import Colors
 from atlas.errors import AtlasError
+from atlas.labels import Labels
 from atlas.neighbors import Neighbors
 from atlas.pack import Packed
 
@@ -51,6 +52,7 @@ class SiteData:
     n_collections: int
     spec: dict
     stages: dict = field(default_factory=dict)
+    labels: Labels | None = None  # region labels and the most popular names (atlas/labels.py)
 
 
 class ThemeError(AtlasError):
@@ -116,6 +118,8 @@ def render_files(data: SiteData, theme_chain: list[Path]) -> dict[str, bytes]:
         files["averager.bin.br"] = fm.encode_bundle("averager", {"q": data.averager["q"], "scale": data.averager["scale"]}, data.averager["attrs"], quality=Q_LAZY)
     for c in [data.colors, *data.extra_colors]:
         files[f"colors/{_slug(c.column)}.bin.br"] = fm.encode_bundle("colors", {"color": c.index}, {"column": c.column, "palette": c.palette, "legend": c.legend}, quality=Q_LAZY)
+    if data.labels is not None:
+        files["labels.msgpack.br"] = fm.encode_record("labels", data.labels.record(), quality=Q_LAZY)
     files.update(_theme_files(data, theme_chain))
     files[".nojekyll"] = b""
     return files
@@ -184,6 +188,7 @@ def manifest(data: SiteData, files: dict[str, bytes]) -> dict:
             "popularity": "popularity.bin.br",
             "averager": "averager.bin.br" if data.averager is not None else None,
             "colors": {c.column: f"colors/{_slug(c.column)}.bin.br" for c in [data.colors, *data.extra_colors]},
+            "labels": "labels.msgpack.br" if data.labels is not None else None,
         },
         "columns": [{"name": c, "type": _column_type(v)} for c, v in data.columns.items()],
         "files": [{"path": k, "bytes": len(v), "sha256": fm.sha256(v)} for k, v in sorted(files.items())],

@@ -137,6 +137,12 @@ def run(spec_path: Path, out: Path | None = None, progress: Progress | None = No
             spec=resolved_spec(spec),
             stages=progress.seconds,
         )
+    with progress.stage("labels"):  # region labels and popular names for the viewer (atlas/labels.py)
+        from dataclasses import replace
+
+        from atlas.labels import region_labels
+
+        data = replace(data, labels=region_labels(clusters.index, data.names, data.counts, data.columns, packed.positions(), seed=spec["embedding"]["seed"]))
     with progress.stage("write"):
         man = site.write(data, out, theme)
     return out, man

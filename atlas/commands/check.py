@@ -91,4 +91,17 @@ def _check_data(man: dict, blobs: dict[str, bytes]) -> list[str]:
         c = fm.decode_bundle(need(path), name=path, kind="colors")
         if c.arrays["color"].shape != (n,) or int(c.arrays["color"].max(initial=0)) >= len(c.attrs["palette"]):
             out.append(f"{path}: colors of {column!r} do not cover {n} entities within the palette")
+    if d.get("labels"):
+        out += _check_labels(fm.decode_record(need(d["labels"]), name=d["labels"], kind="labels"), d["labels"], n, man["counts"]["dims"])
     return out
+
+
+def _check_labels(rec: dict, path: str, n: int, dims: int) -> list[str]:
+    m = len(rec["text"])
+    if any(len(rec[k]) != m for k in ("group", "source", "id", "pos", "count")) or len(rec["top_ids"]) != len(rec["top_names"]):
+        return [f"{path}: its lists differ in length"]
+    if any(not 0 <= i < n for i in rec["id"] + rec["top_ids"]):
+        return [f"{path}: entity id outside 0..{n - 1}"]
+    if any(len(p) != dims for p in rec["pos"]):
+        return [f"{path}: positions are not {dims}-D"]
+    return []

@@ -32,48 +32,82 @@ def knn_edges(nbrs: Neighbors) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([uniq // n, uniq % n], axis=1), counts.astype(np.float32)
 
 
+#: node ranges the SGD runs in parallel; fixed, so the result does not depend on the number of threads
+RANGES = 64
+
+
 def _kernel():
     import numba
 
-    @numba.njit(cache=True, fastmath=True)
-    def sgd(y, head, tail, epochs_per_sample, n_epochs, negative_rate, a, b, gamma, lr0, seed):
-        np.random.seed(seed)
+    @numba.njit(cache=True, inline="always")
+    def rand(state):
+        """(next state, 64 random bits): splitmix64."""
+        state = state + np.uint64(0x9E3779B97F4A7C15)
+        z = state
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return state, z ^ (z >> np.uint64(31))
+
+    @numba.njit(cache=True, fastmath=True, parallel=True)
+    def sgd(y, indptr, tail, epochs_per_sample, n_epochs, negative_rate, a, b, gamma, lr0, seed, bounds):
+        """Push-pull SGD over directed edges (indptr, tail), moving only each edge's head.
+
+        Heads are cut into ranges (bounds); ranges run in parallel, each in order, reading the
+        positions of its own nodes as they move and of other ranges' nodes as they were when the
+        epoch began (a snapshot): no two threads touch the same memory, and every random draw comes
+        from a stream of (seed, epoch, range), so the result is the same on any number of threads.
+        """
         n, dim = y.shape
-        m = len(head)
+        ranges = len(bounds) - 1
         next_sample = epochs_per_sample.copy()
         eps_neg = epochs_per_sample / negative_rate
         next_neg = eps_neg.copy()
+        snap = np.empty_like(y)
+        cauchy = b == 1.0
+        lim = np.float32(4.0)
         for epoch in range(1, n_epochs + 1):
-            lr = lr0 * (1.0 - (epoch - 1) / n_epochs)
-            for e in range(m):
-                if next_sample[e] > epoch:
-                    continue
-                i, j = head[e], tail[e]
-                d2 = 0.0
-                for d in range(dim):
-                    t = y[i, d] - y[j, d]
-                    d2 += t * t
-                if d2 > 0.0:
-                    g = -2.0 * a * b * d2 ** (b - 1.0) / (a * d2**b + 1.0)
-                    for d in range(dim):
-                        step = min(4.0, max(-4.0, g * (y[i, d] - y[j, d]))) * lr
-                        y[i, d] += step
-                        y[j, d] -= step
-                next_sample[e] += epochs_per_sample[e]
-                n_neg = int((epoch - next_neg[e]) / eps_neg[e])
-                for _ in range(n_neg):
-                    k = np.random.randint(n)
-                    if k == i:
-                        continue
-                    d2 = 0.0
-                    for d in range(dim):
-                        t = y[i, d] - y[k, d]
-                        d2 += t * t
-                    if d2 > 0.0:
-                        g = 2.0 * gamma * b / ((0.001 + d2) * (a * d2**b + 1.0))
+            for r in numba.prange(ranges):
+                snap[bounds[r] : bounds[r + 1]] = y[bounds[r] : bounds[r + 1]]
+            lr = np.float32(lr0 * (1.0 - (epoch - 1) / n_epochs))
+            for r in numba.prange(ranges):
+                lo, hi = bounds[r], bounds[r + 1]
+                state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(epoch) * np.uint64(1000003) + np.uint64(r)
+                for i in range(lo, hi):
+                    for e in range(indptr[i], indptr[i + 1]):
+                        if next_sample[e] > epoch:
+                            continue
+                        j = tail[e]
+                        other = snap if (j < lo or j >= hi) else y
+                        d2 = np.float32(0.0)
                         for d in range(dim):
-                            y[i, d] += min(4.0, max(-4.0, g * (y[i, d] - y[k, d]))) * lr
-                next_neg[e] += n_neg * eps_neg[e]
+                            t = y[i, d] - other[j, d]
+                            d2 += t * t
+                        if d2 > 0.0:
+                            if cauchy:
+                                g = np.float32(-2.0 * a / (a * d2 + 1.0))
+                            else:
+                                p = d2**b
+                                g = np.float32(-2.0 * a * b * (p / d2) / (a * p + 1.0))
+                            for d in range(dim):
+                                y[i, d] += min(lim, max(-lim, g * (y[i, d] - other[j, d]))) * lr
+                        next_sample[e] += epochs_per_sample[e]
+                        n_neg = int((epoch - next_neg[e]) / eps_neg[e])
+                        for _ in range(n_neg):
+                            state, bits = rand(state)
+                            k = np.int64(bits % np.uint64(n))
+                            if k == i:
+                                continue
+                            other = snap if (k < lo or k >= hi) else y
+                            d2 = np.float32(0.0)
+                            for d in range(dim):
+                                t = y[i, d] - other[k, d]
+                                d2 += t * t
+                            if d2 > 0.0:
+                                ad2b = a * d2 if cauchy else a * d2**b
+                                g = np.float32(2.0 * gamma * b / ((0.001 + d2) * (ad2b + 1.0)))
+                                for d in range(dim):
+                                    y[i, d] += min(lim, max(-lim, g * (y[i, d] - other[k, d]))) * lr
+                        next_neg[e] += n_neg * eps_neg[e]
         return y
 
     return sgd
@@ -82,21 +116,40 @@ def _kernel():
 _SGD = None
 
 
+def _ranges(indptr: np.ndarray, parts: int) -> np.ndarray:
+    """int64 (parts + 1,): node bounds cutting the heads into `parts` runs of about equal edge counts."""
+    n = len(indptr) - 1
+    cuts = np.searchsorted(indptr, np.linspace(0, indptr[-1], parts + 1)[1:-1], side="left")
+    return np.concatenate([[0], np.clip(cuts, 0, n), [n]]).astype(np.int64)
+
+
 def optimize(edges: np.ndarray, weights: np.ndarray, init: np.ndarray, *, epochs: int, a: float = 1.0, b: float = 1.0, negative_rate: int = 5, gamma: float = 1.0, lr: float = 1.0, seed: int = 0) -> np.ndarray:
     """Positions (n, dims) float32 after `epochs` passes of push-pull SGD from `init`.
 
-    edges (E, 2) int, weights (E,) > 0: an edge is sampled in proportion to its weight.
+    edges (E, 2) int, weights (E,) > 0: an edge is sampled in proportion to its weight; each
+    sample pulls both ends together (one step each, as two directed edges) and pushes each end
+    from negative_rate / 2 random nodes. Deterministic for a seed, whatever the number of threads.
     """
     global _SGD
     if _SGD is None:
         _SGD = _kernel()
     edges = np.asarray(edges, dtype=np.int64)
     w = np.asarray(weights, dtype=np.float64)
-    if len(edges) == 0:
-        return np.asarray(init, dtype=np.float32).copy()
-    eps = w.max() / w
     y = np.ascontiguousarray(init, dtype=np.float32).copy()
-    return _SGD(y, edges[:, 0].copy(), edges[:, 1].copy(), eps, int(epochs), float(negative_rate), float(a), float(b), float(gamma), float(lr), int(seed))
+    if len(edges) == 0:
+        return y
+    n = len(y)
+    # both directions of every edge, grouped by head (a csr of the directed graph)
+    head = np.concatenate([edges[:, 0], edges[:, 1]])
+    tail = np.concatenate([edges[:, 1], edges[:, 0]])
+    ww = np.concatenate([w, w])
+    order = np.lexsort((tail, head))
+    head, tail, ww = head[order], tail[order], ww[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(head, minlength=n), out=indptr[1:])
+    eps = ww.max() / ww
+    bounds = _ranges(indptr, RANGES)
+    return _SGD(y, indptr, tail, eps, int(epochs), float(negative_rate) / 2.0, float(a), float(b), float(gamma), float(lr), int(seed), bounds)
 
 
 def default_epochs(n: int) -> int:

@@ -15,13 +15,12 @@ Steps are drawn by rejection sampling (as KnightKing and PecanPy do): a candidat
 weighted first-order distribution (binary search in the row's cumulative weights), accepted with
 probability α(t, x) / max(1/p, 1, 1/q); "x is a neighbor of t" is a binary search in t's row. No
 per-edge tables, so memory stays O(edges). Every walk has its own random stream (splitmix64
-seeded from the seed and the walk's index; 32 bits pick a candidate, 32 accept it), so the walks are the same for a seed whatever the
-number of threads.
+seeded from the seed and the walk's index; 32 bits pick a candidate, 32 accept it), so the walks
+are the same for a seed whatever the number of threads.
 
 A walk stops early at a node without out-edges (only in directed graphs, or at an isolated node,
-whose walk is itself alone). Nodes that are on no walk of two or more nodes get the small random
-vectors of `atlas.embed.word2vec`. The skip-gram is gensim's, deterministic for a seed with
-`workers=1`.
+whose walk is itself alone). Nodes on no walk of two or more nodes get a zero vector, as in
+`atlas.embed.word2vec`. The skip-gram is gensim's, deterministic for a seed with `workers=1`.
 """
 
 from __future__ import annotations

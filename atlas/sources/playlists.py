@@ -226,10 +226,8 @@ def _scan(raw: bytes, key_field: str, name_field: str) -> _Slice | None:
         _SCAN = _scan_kernel()
     fields = [key_field, name_field] + (["artist_name"] if name_field != "artist_name" else [])
     b = np.frombuffer(raw, dtype=np.uint8)
-    # a track needs at least its fields' keys and quotes, a playlist `{"tracks":[]}`: room enough
-    per_track = sum(len(f) + 6 for f in fields) + 1
-    lengths = np.zeros(len(raw) // 13 + 1, dtype=np.int64)
-    cap = len(raw) // per_track + 1
+    cap = int(np.count_nonzero(b == 123)) + 1  # '{': at least one per track and one per playlist
+    lengths = np.zeros(cap, dtype=np.int64)
     starts = np.zeros((len(fields), cap), dtype=np.int64)
     ends = np.zeros((len(fields), cap), dtype=np.int64)
     escaped = np.zeros((len(fields), cap), dtype=np.bool_)

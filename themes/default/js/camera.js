@@ -1,5 +1,7 @@
 // The 2D camera (centre in data units, scale in CSS pixels per data unit, y up) and the
 // gestures that move it: mouse drag and wheel, one-finger pan, two-finger pinch, keys.
+// orbit.js has the 3D camera with the same interface: state, zoom, toScreen([x, y(, z)]),
+// fit, centreOn(p, also), panBy, drag, zoomAt, zoomBy, view(), setView(v), onChange, stop.
 
 const ZOOM_OUT_LIMIT = 0.25; // relative to the fitted scale
 const ZOOM_IN_LIMIT = 5000;
@@ -53,7 +55,10 @@ export function createCamera() {
   }
 
   const camera = {
+    dims: 2,
     get state() { return { cx, cy, scale, fitScale, width, height }; },
+    /** Zoom relative to the fitted view (1: the whole map). */
+    get zoom() { return scale / fitScale; },
     get animating() { return anim !== null; },
     onChange(f) { listeners.add(f); return () => listeners.delete(f); },
     stop() { anim = null; },
@@ -64,6 +69,8 @@ export function createCamera() {
     /** Parts of the canvas covered by panels (CSS px); centring avoids them. */
     setInsets(i) { insets = { ...insets, ...i }; },
     toScreen(x, y) { return [(x - cx) * scale + width / 2, height / 2 - (y - cy) * scale]; },
+    /** Screen position (CSS px) of world point p = [x, y]. */
+    project(p) { return [(p[0] - cx) * scale + width / 2, height / 2 - (p[1] - cy) * scale]; },
     toWorld(sx, sy) { return [(sx - width / 2) / scale + cx, cy - (sy - height / 2) / scale]; },
     /** Show the box lo..hi (data units) whole; the fitted scale anchors zoom limits and sizes. */
     fit(lo, hi, { animate = false } = {}) {
@@ -77,7 +84,7 @@ export function createCamera() {
      * (the nearest three quarters) show too, spread over about half the view: zoom out if they
      * would be hidden, in if they would crowd; never out beyond the fitted view.
      */
-    centreOn(x, y, also = []) {
+    centreOn([x, y], also = []) {
       let s = scale;
       if (also.length) {
         const d = also.map(([ax, ay]) => Math.max(Math.abs(ax - x), Math.abs(ay - y))).sort((a, b) => a - b);
@@ -90,6 +97,16 @@ export function createCamera() {
       animateTo(ncx, ncy, s);
     },
     panBy(dx, dy) { set(cx - dx / scale, cy + dy / scale, scale); },
+    /** A one-finger or mouse drag by (dx, dy) CSS px: pans the map. */
+    drag(dx, dy) { camera.panBy(dx, dy); },
+    /** The view as numbers for a link: [cx, cy, zoom]; setView restores it (false if unusable). */
+    view() { return [cx, cy, scale / fitScale]; },
+    setView(v) {
+      if (!Array.isArray(v) || v.length !== 3 || !v.every(Number.isFinite) || !(v[2] > 0)) return false;
+      anim = null;
+      set(v[0], v[1], clampScale(v[2] * fitScale));
+      return true;
+    },
     zoomAt(factor, sx, sy) {
       const [wx, wy] = camera.toWorld(sx, sy);
       const s = clampScale(scale * factor);
@@ -138,7 +155,7 @@ export function attachGestures(el, camera, { onTap, onHover, onFit }) {
       // Until it leaves the slop a press may still be a tap: the map stays, `prev` stays the press point.
       if (tap && Math.hypot(p[0] - tap.p[0], p[1] - tap.p[1]) <= TAP_SLOP) return;
       tap = null;
-      camera.panBy(p[0] - prev[0], p[1] - prev[1]);
+      camera.drag(p[0] - prev[0], p[1] - prev[1]);
     } else {
       // Pinch: the two first pointers; zoom about their midpoint and follow it.
       const [a, b] = [...pointers.keys()];
@@ -185,8 +202,8 @@ export function attachGestures(el, camera, { onTap, onHover, onFit }) {
   el.addEventListener('keydown', (e) => {
     const step = 60;
     const keys = {
-      ArrowLeft: () => camera.panBy(step, 0), ArrowRight: () => camera.panBy(-step, 0),
-      ArrowUp: () => camera.panBy(0, step), ArrowDown: () => camera.panBy(0, -step),
+      ArrowLeft: () => camera.drag(step, 0), ArrowRight: () => camera.drag(-step, 0),
+      ArrowUp: () => camera.drag(0, step), ArrowDown: () => camera.drag(0, -step),
       '+': () => camera.zoomBy(1.5), '=': () => camera.zoomBy(1.5), '-': () => camera.zoomBy(1 / 1.5),
       0: () => onFit?.(),
     };

@@ -6,7 +6,7 @@
 import { decodeMsgpack } from './msgpack.js';
 
 /** Versions of each file kind this viewer reads (mirrors VERSIONS in atlas/formats.py). */
-export const VERSIONS = { points: 1, neighbors: 1, names: 1, search: 1, averager: 1, popularity: 1, colors: 1 };
+export const VERSIONS = { points: 1, neighbors: 1, names: 1, search: 1, averager: 1, popularity: 1, colors: 1, labels: 1 };
 export const SITE_VERSION = 1;
 const MAGIC = [0x41, 0x54, 0x42, 0x31]; // "ATB1"
 // Typed arrays use the platform's byte order; every browser platform is little-endian, as the files are.
@@ -182,7 +182,7 @@ function need(cond, name, what) {
   if (!cond) throw new FormatError(`${name}: ${what}`);
 }
 
-/** The `points` bundle as the renderer wants it: x, y as u16 views, color, size, attrs. */
+/** The `points` bundle as the renderer wants it: x, y (and z in 3D) as u16 views, color, size, attrs. */
 export function pointsFrom(b, name) {
   const { n, dims, lo, hi } = b.attrs;
   need(Number.isInteger(n) && n >= 0, name, 'attrs.n is missing');
@@ -196,6 +196,7 @@ export function pointsFrom(b, name) {
     n, dims, lo, hi,
     x: pos.subarray(0, n),
     y: pos.subarray(n, 2 * n),
+    z: dims === 3 ? pos.subarray(2 * n, 3 * n) : null,
     color: b.arrays.color,
     size: b.arrays.size,
     palette,
@@ -292,6 +293,16 @@ export function createSite(cfg) {
       const path = (await manifest()).data.search;
       const rec = await record(path, 'search');
       need(Array.isArray(rec.ids) && Array.isArray(rec.names) && rec.ids.length === rec.names.length, path, 'ids and names differ in length');
+      return rec;
+    },
+    /** The `labels` record (region labels, popular names), or null when the site has none. */
+    labels: async () => {
+      const path = (await manifest()).data.labels;
+      if (!path) return null;
+      const rec = await record(path, 'labels');
+      const m = rec.text?.length;
+      need(Array.isArray(rec.text) && ['group', 'id', 'pos', 'count'].every((k) => rec[k]?.length === m), path, 'its lists differ in length');
+      need(Array.isArray(rec.top_ids) && rec.top_ids.length === rec.top_names?.length, path, 'top_ids and top_names differ in length');
       return rec;
     },
     colors: async (column) => {

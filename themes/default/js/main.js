@@ -1,27 +1,39 @@
 // Wires the viewer: points first (the only fetch before the first draw), then gestures,
-// and after the first draw, lazily, the manifest, search, names and neighbors.
+// and after the first draw, lazily, the manifest, labels, search, names, neighbors and colors.
+// A 2D map (camera.js) or, when the points have 3 dims, a 3D galaxy (orbit.js).
 //
 // Once the first frame is drawn: body[data-ready="1"], an `atlas:ready` event on window
-// (detail {n}), and `window.atlas` = {n, selected, neighbors, camera, select(id) -> Promise,
-// clear(), project(id) -> [x, y] CSS px, pick(x, y, pointerType) -> id | null,
-// search(query, limit) -> Promise<[{id, name, word}]>, settled() -> Promise}.
+// (detail {n, dims}), and `window.atlas` = {n, dims, selected, neighbors, camera, colorBy,
+// filters, select(id) -> Promise, clear(), project(id) -> [x, y] CSS px, pick(x, y,
+// pointerType) -> id | null, search(query, limit) -> Promise<[{id, name, word}]>,
+// setColor(column) -> Promise, setFilter(column, bins) -> Promise, setDim(on), setScheme(s),
+// view() / setView(v), labels() -> [{id, kind, text, box}], link() -> the hash for this view,
+// restored: Promise (the view of the page's link), settled() -> Promise}.
 // Errors that keep the map from showing replace the loading indicator with their message.
 
 import { createSite } from './data.js';
 import { createCamera, attachGestures } from './camera.js';
+import { createOrbitCamera } from './orbit.js';
 import { createPoints, hexToRgb } from './points.js';
-import { createPicker } from './pick.js';
+import { createPicker, createScreenPicker } from './pick.js';
 import { createSearchIndex, attachSearch } from './search.js';
-import { createStatus, createPanel, createLegend, createTooltip } from './panels.js';
+import { createStatus, createPanel, createTooltip, createBusy } from './panels.js';
+import { createLegend } from './legend.js';
+import { createFilters } from './filters.js';
+import { createLabels } from './labels.js';
+import { parseLink, formatLink, createLinkWriter } from './link.js';
 
 /** How far (CSS px) from a point a click or tap may land and still select it. */
 const HIT_RADIUS = { mouse: 8, pen: 10, touch: 20 };
 const MAX_DPR = 3;
+/** A region label shows while at least this share of its cluster passes the filters. */
+const REGION_SHOWN = 0.05;
 
 const $ = (id) => document.getElementById(id);
 const cfg = JSON.parse($('atlas-config').textContent);
 const opts = cfg.theme ?? {};
 const status = createStatus($('status'));
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 
 start().catch((e) => {
   console.error(e);
@@ -29,10 +41,16 @@ start().catch((e) => {
 });
 
 async function start() {
+  const link = parseLink(location.hash);
+  const defaultScheme = opts.scheme === 'light' ? 'light' : 'dark';
+  let scheme = link.scheme ?? defaultScheme;
+  document.documentElement.dataset.scheme = scheme;
+
   const site = createSite(cfg);
   status.text(`Loading ${cfg.points}…`);
   const pts = await site.points((loaded, total) => status.progress(`Loading ${cfg.points}`, loaded, total));
-  status.text('Drawing…');
+  status.text(`Preparing ${pts.n.toLocaleString('en-US')} points…`);
+  await nextFrame();
 
   const canvas = $('map');
   if (typeof window.createREGL !== 'function') throw new Error(`${cfg.assets}/vendor/regl-2.1.1.min.js: did not load`);
@@ -45,7 +63,7 @@ async function start() {
   canvas.addEventListener('webglcontextlost', () => status.error('The map was lost (WebGL context lost); reload the page.'));
 
   // Canvas size, camera, points.
-  const camera = createCamera();
+  const camera = pts.dims === 3 ? createOrbitCamera() : createCamera();
   let dpr = 1;
   const resize = () => {
     dpr = Math.min(window.devicePixelRatio || 1, MAX_DPR);
@@ -58,11 +76,35 @@ async function start() {
     alpha: opts.point_alpha ?? 0.8, sizeMin: opts.point_min ?? 0, sizeMax: opts.point_max ?? 0,
     area: canvas.clientWidth * canvas.clientHeight,
   });
-  const picker = createPicker(pts.x, pts.y);
-  const lo = [pts.lo[0], pts.lo[1]];
-  const hi = [pts.hi[0], pts.hi[1]];
-  const span = [hi[0] - lo[0] || 1, hi[1] - lo[1] || 1];
-  const bg = hexToRgb(opts.background ?? '#0d1017').map((c) => c / 255);
+  const filters = createFilters(pts.n);
+  const defaultColumn = pts.colorBy ?? '';
+  const colorings = new Map([[defaultColumn, { bins: pts.color, palette: pts.palette, legend: pts.legend }]]);
+  filters.setBins(defaultColumn, pts.color);
+  let colorColumn = defaultColumn;
+
+  // Picking skips hidden points (dimmed ones stay pickable: they are on screen).
+  const skip = (i) => !filters.dim && !filters.visible(i);
+  const span = [pts.hi[0] - pts.lo[0] || 1, pts.hi[1] - pts.lo[1] || 1];
+  const picker = pts.dims === 3 ? createScreenPicker(pts.n, points.world, camera.project) : createPicker(pts.x, pts.y);
+  /** Entity under canvas position (x, y) in CSS px, or -1. */
+  function pickAt(x, y, pointerType = 'mouse') {
+    const r = HIT_RADIUS[pointerType] ?? HIT_RADIUS.mouse;
+    if (pts.dims === 3) return picker.nearest(x, y, r, filters.mask() ? skip : null);
+    const { scale } = camera.state;
+    const [wx, wy] = camera.toWorld(x, y);
+    const pxU = (span[0] / 65535) * scale, pxV = (span[1] / 65535) * scale;
+    return picker.nearest(((wx - pts.lo[0]) / span[0]) * 65535, ((wy - pts.lo[1]) / span[1]) * 65535, r / pxU, r / pxV, pxU, pxV, filters.mask() ? skip : null);
+  }
+
+  let bg = [0, 0, 0];
+  const setScheme = (s) => {
+    scheme = s === 'light' ? 'light' : 'dark';
+    document.documentElement.dataset.scheme = scheme;
+    const hex = scheme === 'light' ? opts.light_background ?? '#f6f7f9' : opts.background ?? '#0d1017';
+    bg = hexToRgb(hex).map((c) => c / 255);
+    document.querySelector('meta[name="theme-color"]')?.setAttribute('content', hex);
+  };
+  setScheme(scheme);
 
   let queued = false;
   const draw = () => {
@@ -70,20 +112,51 @@ async function start() {
     regl.poll();
     regl.clear({ color: [...bg, 1] });
     points.draw(camera.state, dpr);
+    labels.follow();
   };
   const requestDraw = () => {
     if (!queued) { queued = true; requestAnimationFrame(draw); }
   };
-  camera.onChange(requestDraw);
-  new ResizeObserver(() => { resize(); updateInsets(); requestDraw(); }).observe(canvas);
 
   // Panels and selection.
   const panelEl = $('panel');
   const tooltip = createTooltip($('tip'));
+  const busy = createBusy($('busy'));
   let selected = -1;
   let neighborIds = [];
   let hover = -1;
   let token = 0;
+
+  // Parts of the page labels must leave free, in canvas CSS px.
+  const covering = () => ['search-input', 'search-results', 'legend', 'panel', 'status']
+    .map($).filter((e) => e && !e.hidden && e.offsetParent !== null)
+    .map((e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; });
+  let groupShown = null; // share of each region's cluster the filters show, or null
+  let labelRecord = null;
+  const labels = createLabels($('labels'), {
+    pts, camera, points, site,
+    visible: (i) => filters.visible(i),
+    obstacles: covering,
+    groupVisible: (g) => !groupShown || (groupShown[g] ?? 1) >= REGION_SHOWN,
+  });
+
+  const linkWriter = createLinkWriter(() => linkState());
+  const linkState = () => ({
+    view: camera.view(),
+    selected: selected >= 0 ? selected : null,
+    color: colorColumn !== defaultColumn ? colorColumn : null,
+    filters: filters.active(),
+    dim: filters.dim,
+    scheme: scheme !== defaultScheme ? scheme : null,
+  });
+
+  camera.onChange(() => {
+    requestDraw();
+    labels.schedule();
+    picker.invalidate?.();
+    linkWriter.schedule();
+  });
+  new ResizeObserver(() => { resize(); updateInsets(); requestDraw(); }).observe(canvas);
 
   function updateInsets() {
     const top = $('top')?.getBoundingClientRect().bottom ?? 0;
@@ -94,6 +167,7 @@ async function start() {
       else bottom = Math.max(0, innerHeight - r.top);
     }
     camera.setInsets({ top, right, bottom, left: 0 });
+    labels.schedule();
   }
 
   function refreshMarks() {
@@ -114,19 +188,24 @@ async function start() {
     panel.close();
     updateInsets();
     refreshMarks();
+    labels.setPriority([]);
+    linkWriter.schedule();
     document.title = cfg.title;
   }
 
-  async function select(id) {
+  /** Select entity `id`: panel, marks, labels; `moveCamera: false` keeps the view (links). */
+  async function select(id, { moveCamera = true } = {}) {
     id = Number(id);
     if (!Number.isInteger(id) || id < 0 || id >= pts.n) throw new RangeError(`no entity ${id} (the atlas has ${pts.n})`);
     const t = ++token;
     selected = id;
     neighborIds = [];
     refreshMarks();
+    labels.setPriority([id]);
+    linkWriter.schedule();
     panel.open(id);
     updateInsets();
-    camera.centreOn(...points.world(id));
+    if (moveCamera) camera.centreOn(points.world(id));
     const shown = await Promise.allSettled([
       site.entity(id).then((entity) => {
         if (t !== token) return;
@@ -140,8 +219,9 @@ async function start() {
         panel.neighbors(rows.map((r, i) => ({ ...r, name: names[i], rgb: points.rgb(r.id) })));
         neighborIds = rows.map((r) => r.id);
         refreshMarks();
+        labels.setPriority([id, ...neighborIds]);
         updateInsets();
-        camera.centreOn(...points.world(id), neighborIds.map(points.world));
+        if (moveCamera) camera.centreOn(points.world(id), neighborIds.map(points.world));
       })(),
     ]);
     const failed = shown.find((r) => r.status === 'rejected');
@@ -149,15 +229,6 @@ async function start() {
       console.error(failed.reason);
       panel.error(failed.reason?.message ?? String(failed.reason));
     }
-  }
-
-  /** Entity under canvas position (x, y) in CSS px, or -1. */
-  function pickAt(x, y, pointerType = 'mouse') {
-    const { scale } = camera.state;
-    const [wx, wy] = camera.toWorld(x, y);
-    const pxU = (span[0] / 65535) * scale, pxV = (span[1] / 65535) * scale;
-    const r = HIT_RADIUS[pointerType] ?? HIT_RADIUS.mouse;
-    return picker.nearest(((wx - lo[0]) / span[0]) * 65535, ((wy - lo[1]) / span[1]) * 65535, r / pxU, r / pxV, pxU, pxV);
   }
 
   let hoverName = '';
@@ -187,16 +258,17 @@ async function start() {
       else if (selected >= 0) clear();
     },
     onHover,
-    onFit: () => camera.fit(lo, hi, { animate: true }),
+    onFit: () => camera.fit(pts.lo, pts.hi, { animate: true }),
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && selected >= 0 && !(e.target instanceof HTMLInputElement)) clear();
   });
   addEventListener('resize', updateInsets);
 
-  // First draw.
+  // First draw, at the link's view if it has one.
   updateInsets();
-  camera.fit(lo, hi);
+  camera.fit(pts.lo, pts.hi);
+  if (link.view) camera.setView(link.view);
   await new Promise((resolve) => requestAnimationFrame(() => { draw(); resolve(); }));
   status.done();
 
@@ -205,62 +277,167 @@ async function start() {
     input: $('search-input'),
     list: $('search-results'),
     limit: opts.search_results || 12,
-    load: async () => createSearchIndex(await site.search()),
+    load: () => busy.track('Loading names for search', site.search().then(createSearchIndex)),
     onChoose: (id) => select(id),
   });
 
+  // Colors and filters.
+  async function coloring(column) {
+    if (colorings.has(column)) return colorings.get(column);
+    const b = await busy.track(`Loading colors of ${column}`, site.colors(column));
+    if (b.arrays.color?.length !== pts.n) throw new Error(`colors for ${column}: expected ${pts.n} entries`);
+    const c = { bins: b.arrays.color, palette: b.attrs.palette?.length ? b.attrs.palette : pts.palette, legend: b.attrs.legend ?? [] };
+    colorings.set(column, c);
+    filters.setBins(column, c.bins);
+    return c;
+  }
+  function showLegend() {
+    const c = colorings.get(colorColumn);
+    legend.show({ column: colorColumn || null, palette: c.palette, legend: c.legend, counts: filters.counts(colorColumn), hidden: filters.hidden(colorColumn) });
+    legend.others(filters.active().filter(([col]) => col !== colorColumn).map(([col, bins]) => [col, bins.length]));
+    legend.setDim(filters.dim);
+  }
+  async function colorBy(column) {
+    const c = await coloring(column);
+    colorColumn = column;
+    points.setColors(c.bins, c.palette);
+    showLegend();
+    refreshMarks();
+    linkWriter.schedule();
+  }
+  async function regionsShown() {
+    const mask = filters.mask();
+    groupShown = null;
+    if (mask && labelRecord) {
+      const { bins } = await coloring(labelRecord.column);
+      if (mask !== filters.mask()) return; // the filters changed meanwhile; that call recounts
+      const all = new Uint32Array(256), shown = new Uint32Array(256);
+      for (let i = 0; i < pts.n; i++) { all[bins[i]]++; shown[bins[i]] += mask[i]; }
+      groupShown = Array.from(all, (a, g) => (a ? shown[g] / a : 1));
+    }
+    labels.schedule();
+  }
+  function applyFilters() {
+    points.setVisible(filters.mask(), filters.dim);
+    picker.invalidate?.();
+    showLegend();
+    requestDraw();
+    linkWriter.schedule();
+    return regionsShown().catch((e) => console.error(e));
+  }
+  /** Hide the `bins` (legend entries) of `column`; [] clears its filter. */
+  async function setFilter(column, bins) {
+    const c = await coloring(column);
+    filters.setHidden(column, new Set([...bins].filter((b) => Number.isInteger(b) && b >= 0 && b < c.legend.length)));
+    await applyFilters();
+  }
+
+  const fail = (e) => { console.error(e); status.error(e.message); };
   const legendEl = $('legend');
   const legend = createLegend(legendEl, {
-    onColorBy: async (column) => {
-      try {
-        const b = await site.colors(column);
-        if (b.arrays.color?.length !== pts.n) throw new Error(`colors for ${column}: expected ${pts.n} entries`);
-        const palette = b.attrs.palette?.length ? b.attrs.palette : pts.palette;
-        points.setColors(b.arrays.color, palette);
-        legend.show({ palette, legend: b.attrs.legend ?? [], column });
-        refreshMarks();
-      } catch (e) {
-        console.error(e);
-        status.error(e.message);
-      }
+    onColorBy: (column) => colorBy(column).catch(fail),
+    onToggle: (bin) => { filters.toggle(colorColumn, bin); applyFilters(); },
+    onRange: (a, b) => {
+      const hidden = filters.hidden(colorColumn);
+      for (let i = 0; i <= Math.max(b, a); i++) hidden.delete(i);
+      for (let i = 0; i < legend.rangeSize; i++) if (i < a || i > b) hidden.add(i);
+      filters.setHidden(colorColumn, hidden);
+      applyFilters();
     },
+    onShowAll: () => { filters.clear(colorColumn); applyFilters(); },
+    onDim: (on) => { filters.dim = on; applyFilters(); },
+    onClearFilter: (column) => { filters.clear(column); applyFilters(); },
+    onScheme: (light) => { setScheme(light ? 'light' : 'dark'); requestDraw(); linkWriter.schedule(); },
   });
-  legend.show({ palette: pts.palette, legend: pts.legend, column: pts.colorBy });
+  legend.setScheme(scheme === 'light');
+  showLegend();
   if (matchMedia('(min-width: 700px)').matches) legendEl.open = true;
-  site.manifest().then((m) => legend.columns(Object.keys(m.data?.colors ?? {}), pts.colorBy), (e) => console.error(e));
+  site.manifest().then((m) => legend.columns(Object.keys(m.data?.colors ?? {}), colorColumn || pts.colorBy), (e) => console.error(e));
   site.verifyPoints().catch((e) => {
     console.error(e);
     status.error(`${e.message}. The map may be wrong: reload the page, or rebuild the site.`);
+  });
+  site.labels().then((rec) => {
+    labelRecord = rec;
+    labels.setRecord(rec);
+    if (filters.mask()) regionsShown().catch((e) => console.error(e));
+  }, (e) => { console.error(e); labels.setRecord(null); });
+  labels.schedule();
+
+  /** Apply a link's state (at start, and when the hash is edited). */
+  async function applyLink(l) {
+    if (l.view) camera.setView(l.view);
+    setScheme(l.scheme ?? defaultScheme);
+    legend.setScheme(scheme === 'light');
+    const wanted = l.color && colorings.has(l.color) ? l.color : l.color ?? defaultColumn;
+    if (wanted !== colorColumn) await colorBy(wanted);
+    filters.clear();
+    for (const [column, bins] of l.filters) {
+      const c = await coloring(column);
+      filters.setHidden(column, new Set([...bins].filter((b) => b < c.legend.length)));
+    }
+    filters.dim = l.dim;
+    await applyFilters();
+    if (l.selected !== null && l.selected < pts.n) {
+      if (l.selected !== selected) select(l.selected, { moveCamera: false });
+    } else if (selected >= 0) clear();
+    requestDraw();
+  }
+  const restored = (link.view || link.selected !== null || link.color || link.filters.size || link.dim || link.scheme
+    ? applyLink(link) : Promise.resolve()).catch(fail);
+  addEventListener('hashchange', () => {
+    if (location.hash !== formatLink(linkState())) applyLink(parseLink(location.hash)).catch(fail);
   });
 
   // Test and scripting hook.
   window.atlas = {
     n: pts.n,
+    dims: pts.dims,
     get selected() { return selected < 0 ? null : selected; },
     get neighbors() { return neighborIds.slice(); },
     get camera() { return camera.state; },
+    get colorBy() { return colorColumn || null; },
+    get filters() { return Object.fromEntries(filters.active()); },
     select,
     clear,
-    /** Where entity `id` is drawn, in CSS px of the page. */
+    setColor: (column) => colorBy(column),
+    setFilter,
+    setDim: (on) => { filters.dim = !!on; return applyFilters(); },
+    setScheme: (s) => { setScheme(s); legend.setScheme(scheme === 'light'); requestDraw(); linkWriter.schedule(); },
+    view: () => camera.view(),
+    setView: (v) => camera.setView(v),
+    /** Where entity `id` is drawn, in CSS px of the page (null: behind a 3D camera). */
     project(id) {
-      const [x, y] = camera.toScreen(...points.world(id));
+      const p = camera.project(points.world(id));
+      if (!p) return null;
       const r = canvas.getBoundingClientRect();
-      return [r.left + x, r.top + y];
+      return [r.left + p[0], r.top + p[1]];
     },
     pick(clientX, clientY, pointerType) {
       const r = canvas.getBoundingClientRect();
       const id = pickAt(clientX - r.left, clientY - r.top, pointerType);
       return id < 0 ? null : id;
     },
+    /** Whether entity `id` passes the filters. */
+    visible: (id) => filters.visible(id),
     /** [{id, name, word}] for `query`, as the search box lists them. */
     search: (query, limit) => search.query(query, limit),
-    /** Resolves once the camera stopped moving and the last frame is drawn. */
-    settled: () => new Promise((resolve) => {
-      const check = () => (camera.animating || queued ? requestAnimationFrame(check) : resolve());
-      check();
-    }),
+    /** The labels shown: [{id (-1 for regions), kind, text, box: [x0, y0, x1, y1] CSS px}]. */
+    labels: () => labels.placed(),
+    /** The hash that links to this view. */
+    link: () => formatLink(linkState()),
+    restored,
+    /** Resolves once the link is restored, the camera stopped, labels placed, the hash written and the last frame drawn. */
+    settled: async () => {
+      await restored;
+      for (;;) {
+        await nextFrame();
+        if (!camera.animating && !queued && labels.idle() && !busy.active) break;
+      }
+      linkWriter.flush();
+    },
     readyResources: performance.getEntriesByType('resource').map((e) => e.name),
   };
   document.body.dataset.ready = '1';
-  window.dispatchEvent(new CustomEvent('atlas:ready', { detail: { n: pts.n } }));
+  window.dispatchEvent(new CustomEvent('atlas:ready', { detail: { n: pts.n, dims: pts.dims } }));
 }

@@ -1,6 +1,6 @@
-// The page's DOM parts besides the map and the search box: the loading/error status, the
-// entity panel (side panel on wide screens, bottom sheet on phones), the legend and the
-// hover tooltip. Names and metadata go in with textContent only: they are data, not HTML.
+// The page's DOM parts besides the map, the search box and the legend (legend.js): the
+// loading/error status, the entity panel (side panel on wide screens, bottom sheet on phones)
+// and the hover tooltip. Names and metadata go in with textContent only: they are data, not HTML.
 
 const el = (tag, cls, text) => {
   const e = document.createElement(tag);
@@ -116,32 +116,27 @@ export function createPanel(root, { onSelect, onClose, onResize }) {
   };
 }
 
-/** Legend of the current coloring, and a chooser between the site's color columns. */
-export function createLegend(root, { onColorBy }) {
-  const title = root.querySelector('.legend-title');
-  const list = root.querySelector('.legend-list');
-  const select = root.querySelector('select');
-  const chooser = root.querySelector('.legend-chooser');
-  select.addEventListener('change', () => onColorBy(select.value));
+/**
+ * A thin bar along the top edge while files load after the first draw (colors, search names).
+ * `track(label, promise)` shows it, with `label` for screen readers, until every tracked promise settles.
+ */
+export function createBusy(root) {
+  const text = root.querySelector('.busy-text');
+  const pending = new Map();
+  let next = 0;
+  const update = () => {
+    root.hidden = pending.size === 0;
+    text.textContent = [...pending.values()].join(', ');
+  };
   return {
-    show({ palette, legend, column }) {
-      title.textContent = column ? `Color: ${column}` : 'Legend';
-      list.replaceChildren(...legend.map((label, i) => {
-        const li = el('li');
-        const dot = el('span', 'dot');
-        dot.style.background = palette[i] ?? '#9aa4b8';
-        li.append(dot, el('span', null, label));
-        return li;
-      }));
-      root.hidden = !legend.length && chooser.hidden;
-      if (column) select.value = column;
+    track(label, promise) {
+      const k = next++;
+      pending.set(k, label);
+      update();
+      promise.finally(() => { pending.delete(k); update(); }).catch(() => {});
+      return promise;
     },
-    columns(names, current) {
-      select.replaceChildren(...names.map((c) => { const o = el('option', null, c); o.value = c; return o; }));
-      chooser.hidden = names.length < 2;
-      if (current) select.value = current;
-      if (names.length >= 2) root.hidden = false;
-    },
+    get active() { return pending.size > 0; },
   };
 }
 

@@ -1,23 +1,50 @@
 // GLSL (WebGL 1) for points.js. Positions arrive as normalized u16 (0..1 across the data
-// box lo..hi); the camera maps data units to CSS pixels; gl_PointSize is in device pixels.
+// box lo..hi). The 2D map maps data units to CSS pixels with a centre and a scale; the 3D galaxy
+// with a view-projection matrix. gl_PointSize is in device pixels.
+//
+// `vis` (0 or 1 per point) is the filters' verdict: a filtered point is drawn with its alpha
+// times `hiddenAlpha` (dimmed), or not at all when `hiddenAlpha` is 0 (hidden).
+
+const POINT_BODY = `
+  float d = mix(sizeMin, sizeMax, size) * boost;
+  gl_PointSize = max(1.0, d * dpr);
+  // Points below a pixel fade instead of shrinking further.
+  float a = alpha * clamp(d * dpr, 0.25, 1.0);
+  if (vis < 0.5) {
+    a *= hiddenAlpha;
+    if (hiddenAlpha <= 0.0) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); gl_PointSize = 0.0; }
+  }
+  vColor = vec4(color.rgb * a, a);
+}`;
 
 export const POINTS_VERT = `
 precision highp float;
-attribute float x, y, size;
+attribute float x, y, size, vis;
 attribute vec4 color;
 uniform vec2 lo, span, centre, viewport;
-uniform float scale, dpr, sizeMin, sizeMax, boost, alpha;
+uniform float scale, dpr, sizeMin, sizeMax, boost, alpha, hiddenAlpha;
 varying vec4 vColor;
 void main() {
   vec2 world = lo + vec2(x, y) * span;
   vec2 px = (world - centre) * scale;
   gl_Position = vec4(px / (0.5 * viewport), 0.0, 1.0);
-  float d = mix(sizeMin, sizeMax, size) * boost;
-  gl_PointSize = max(1.0, d * dpr);
-  // Points below a pixel fade instead of shrinking further.
-  float a = alpha * clamp(d * dpr, 0.25, 1.0);
-  vColor = vec4(color.rgb * a, a);
-}`;
+${POINT_BODY}`;
+
+// 3D: sizes shrink with distance; `depthRef` is the distance at which a point has its 2D size.
+export const POINTS3_VERT = `
+precision highp float;
+attribute float x, y, z, size, vis;
+attribute vec4 color;
+uniform vec3 lo, span;
+uniform mat4 viewProj;
+uniform float dpr, sizeMin, sizeMax, alpha, hiddenAlpha, depthRef;
+varying vec4 vColor;
+void main() {
+  vec3 world = lo + vec3(x, y, z) * span;
+  gl_Position = viewProj * vec4(world, 1.0);
+  float boost = clamp(depthRef / max(gl_Position.w, 1e-6), 0.35, 4.0);
+  if (gl_Position.w <= 0.0) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); }
+${POINT_BODY}`;
 
 export const POINTS_FRAG = `
 precision mediump float;
@@ -32,19 +59,7 @@ void main() {
 
 // Marks: a few emphasised points (selection, neighbors, hover) drawn over the others,
 // with a ring of the kind's color and a thin dark halo.
-export const MARKS_VERT = `
-precision highp float;
-attribute vec2 pos;
-attribute float diameter;
-attribute vec3 fill;
-attribute vec4 ring;
-uniform vec2 centre, viewport;
-uniform float scale, dpr;
-varying vec3 vFill, vRing;
-varying float vRadius, vRingEdge, vHalo;
-void main() {
-  vec2 px = (pos - centre) * scale;
-  gl_Position = vec4(px / (0.5 * viewport), 0.0, 1.0);
+const MARK_BODY = `
   gl_PointSize = diameter * dpr;
   // Distances from the rim, in device px: halo below vHalo, ring below vRingEdge, fill inside.
   vRadius = 0.5 * diameter * dpr;
@@ -53,6 +68,36 @@ void main() {
   vFill = fill;
   vRing = ring.rgb;
 }`;
+
+export const MARKS_VERT = `
+precision highp float;
+attribute vec3 pos;
+attribute float diameter;
+attribute vec3 fill;
+attribute vec4 ring;
+uniform vec2 centre, viewport;
+uniform float scale, dpr;
+varying vec3 vFill, vRing;
+varying float vRadius, vRingEdge, vHalo;
+void main() {
+  vec2 px = (pos.xy - centre) * scale;
+  gl_Position = vec4(px / (0.5 * viewport), 0.0, 1.0);
+${MARK_BODY}`;
+
+export const MARKS3_VERT = `
+precision highp float;
+attribute vec3 pos;
+attribute float diameter;
+attribute vec3 fill;
+attribute vec4 ring;
+uniform mat4 viewProj;
+uniform float dpr;
+varying vec3 vFill, vRing;
+varying float vRadius, vRingEdge, vHalo;
+void main() {
+  gl_Position = viewProj * vec4(pos, 1.0);
+  if (gl_Position.w <= 0.0) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); }
+${MARK_BODY}`;
 
 export const MARKS_FRAG = `
 precision mediump float;

@@ -1,0 +1,66 @@
+// Deep links: the view lives in the URL's hash, so that a copied address opens the same view.
+//
+//   #v=0.1234,-0.5,3.2&s=123&c=genre&f=genre:1.4&f=year:0.7&dim=1&bg=light
+//
+// v: the camera's view (2D: centre x, y and zoom; 3D: target x, y, z, yaw, pitch, zoom), s: the
+// selected entity, c: the color column (when not the site's default), f: one per filtered column,
+// the hidden bins (legend entries) after the last ':', dim: filtered points dimmed rather than
+// hidden, bg: the background scheme when not the theme's. The page rewrites the hash with
+// history.replaceState (no history entries), debounced; it reads it once at start and on hashchange.
+
+const DIGITS = 9;
+const DELAY_MS = 250;
+
+const num = (x) => Number(x.toPrecision(DIGITS)).toString();
+
+/** {view, selected, color, filters: Map(column -> Set of bins), dim, scheme} from a hash ('#...'). */
+export function parseLink(hash) {
+  const q = new URLSearchParams(String(hash ?? '').replace(/^#/, ''));
+  const view = q.get('v')?.split(',').map(Number);
+  const s = q.get('s');
+  const filters = new Map();
+  for (const f of q.getAll('f')) {
+    const cut = f.lastIndexOf(':');
+    if (cut <= 0) continue;
+    const bins = f.slice(cut + 1).split('.').filter((b) => /^\d+$/.test(b)).map(Number).filter((b) => b < 256);
+    if (bins.length) filters.set(f.slice(0, cut), new Set(bins));
+  }
+  return {
+    view: view && view.length && view.every(Number.isFinite) ? view : null,
+    selected: s !== null && /^\d+$/.test(s) ? Number(s) : null,
+    color: q.get('c') || null,
+    filters,
+    dim: q.get('dim') === '1',
+    scheme: ['light', 'dark'].includes(q.get('bg')) ? q.get('bg') : null,
+  };
+}
+
+/** The hash ('#...', or '' for the default view) of `state` as parseLink returns it. */
+export function formatLink({ view, selected, color, filters, dim, scheme }) {
+  const q = new URLSearchParams();
+  if (view) q.set('v', view.map(num).join(','));
+  if (selected != null) q.set('s', String(selected));
+  if (color) q.set('c', color);
+  for (const [column, bins] of filters ?? []) if (bins.length || bins.size) q.append('f', `${column}:${[...bins].join('.')}`);
+  if (dim) q.set('dim', '1');
+  if (scheme) q.set('bg', scheme);
+  const s = q.toString();
+  return s ? `#${s}` : '';
+}
+
+/** Writes `get()`'s state to the hash, debounced: call schedule() on every change. */
+export function createLinkWriter(get) {
+  let timer = 0;
+  const write = () => {
+    timer = 0;
+    const hash = formatLink(get());
+    if (hash !== location.hash && !(hash === '' && location.hash === '#')) {
+      history.replaceState(history.state, '', `${location.pathname}${location.search}${hash || '#'}`);
+    }
+  };
+  return {
+    schedule() { clearTimeout(timer); timer = setTimeout(write, DELAY_MS); },
+    flush() { if (timer) { clearTimeout(timer); write(); } },
+    get pending() { return timer !== 0; },
+  };
+}
