@@ -253,7 +253,7 @@ def held_out(
 # ------------------------------------------------------------------------------------ EASE baseline
 
 
-def ease_neighbors(x: sp.spmatrix, k: int, lam: float = 200.0, *, min_count: int = 1, max_entities: int = 20_000) -> nb.Neighbors:
+def ease_neighbors(x: sp.spmatrix, k: int, lam: float = 100.0, *, min_count: int = 1, max_entities: int = 20_000) -> nb.Neighbors:
     """Top-k lists from EASE (Steck 2019): B = I - P / diag(P), P = (G + lam I)^-1, G = X^T X; neighbors of i = top of B[i].
 
     Only entities held by >= min_count collections take part (others get no list and are nobody's

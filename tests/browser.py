@@ -4,7 +4,9 @@
 (no Content-Encoding for `.br`, as GitHub Pages). `launch(playwright)` starts Debian's Chromium
 with software WebGL. `Visit` opens a page of a served site in a fresh context and records every
 request whose origin is not the server's (`foreign`), page errors and console errors.
-`screenshot_pixels` decodes a screenshot (in the browser: no Pillow needed).
+`screenshot_pixels` decodes a screenshot (in the browser: no Pillow needed). `synthetic_site`
+writes a site of made-up entities straight through atlas/site.py (no build pipeline), for viewer
+tests that need metadata columns and for the viewer benchmark (tests/bench/viewer.py).
 """
 
 from __future__ import annotations
@@ -114,6 +116,71 @@ class Visit:
 
     def __exit__(self, *exc):
         self.close()
+
+
+SYLLABLES = ["ka", "dor", "lu", "mi", "zen", "tra", "vel", "qui", "sho", "ran", "bel", "ost", "nu", "pe", "fa", "yon"]
+GENRES = ["rock", "jazz", "folk", "techno", "soul", "metal", "blues", "ambient"]
+
+
+def synthetic_site(out: Path, n: int, *, dims: int = 2, clusters: int = 24, k: int = 5, seed: int = 0) -> Path:
+    """Write a site of `n` made-up entities in `clusters` Gaussian blobs to `out` (atlas.site.write).
+
+    Entities have syllable names, a Zipf-like popularity, `k` neighbors in their own blob, and two
+    metadata columns: `genre` (mostly the blob's own of 8) and `year` (numeric, 5% missing). The
+    points are colored by blob ("cluster"); `genre` and `year` have colors files too; the site has
+    region labels (atlas.labels). About 1 minute for a million entities.
+    """
+    from atlas import site
+    from atlas.color import PALETTE, Colors, by_column
+    from atlas.labels import region_labels
+    from atlas.neighbors import Neighbors
+    from atlas.pack import pack
+
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / np.arange(1, clusters + 1) ** 0.7
+    blob = rng.choice(clusters, n, p=weights / weights.sum())
+    centres = rng.uniform(-1, 1, (clusters, dims))
+    spread = rng.uniform(0.03, 0.12, clusters)
+    xy = centres[blob] + rng.normal(size=(n, dims)) * spread[blob, None]
+    counts = np.minimum((rng.pareto(1.1, n) + 1) * 3, 2**31).astype(np.int64)
+    packed = pack(xy, counts)
+    o = packed.order
+    blob, counts = blob[o], counts[o]
+    syl = np.array(SYLLABLES)
+    parts = rng.integers(0, len(syl), (n, 3))
+    cap = [a.capitalize() + b + c for a, b, c in zip(syl[parts[:, 0]], syl[parts[:, 1]], syl[parts[:, 2]])]
+    names = [f"{c} {i}" if i % 3 else c for i, c in enumerate(cap)]
+    own = rng.random(n) < 0.8
+    genre = np.where(own, blob % len(GENRES), rng.integers(0, len(GENRES), n))
+    year = 1950 + 2 * blob + np.rint(rng.normal(size=n) * 6).astype(int)
+    columns = {
+        "genre": [GENRES[g] for g in genre],
+        "year": [None if m else int(y) for y, m in zip(year, rng.random(n) < 0.05)],
+    }
+    sizes = np.bincount(blob, minlength=clusters)
+    rank = np.empty(clusters, dtype=np.int64)
+    rank[np.argsort(-sizes, kind="stable")] = np.arange(clusters)
+    used = int((sizes > 0).sum())
+    cluster = Colors(rank[blob].astype(np.uint8), [PALETTE[i % len(PALETTE)] for i in range(used)], [f"cluster {i + 1}" for i in range(used)], "cluster")
+    # Neighbors: k others of the same blob (a blob's members are found through a sort by blob).
+    by_blob = np.argsort(blob, kind="stable")
+    start = np.searchsorted(blob[by_blob], np.arange(clusters + 1))
+    ids = np.empty((n, k), dtype=np.int32)
+    for b in range(clusters):
+        members = by_blob[start[b] : start[b + 1]]
+        if len(members):
+            ids[members] = rng.choice(members, (len(members), k))
+    ids[ids == np.arange(n)[:, None]] = -1
+    weight = np.where(ids >= 0, np.sort(rng.random((n, k)), axis=1)[:, ::-1], 0).astype(np.float32)
+    data = site.SiteData(
+        name=out.name, title=f"Synthetic atlas: {n:,} points", description="Made-up entities in Gaussian blobs.",
+        keys=[f"e{i}" for i in range(n)], names=names, columns=columns, counts=counts, packed=packed,
+        colors=cluster, extra_colors=[by_column(columns["genre"], "genre"), by_column(columns["year"], "year")],
+        neighbors=Neighbors(ids, weight), averager=None, n_collections=0, spec={}, stages={},
+        labels=region_labels(cluster.index, names, counts, columns, packed.positions(), seed=seed),
+    )
+    site.write(data, out, site.find_theme("default"))
+    return out
 
 
 def screenshot_pixels(page, png: bytes) -> np.ndarray:

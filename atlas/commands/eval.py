@@ -8,7 +8,8 @@ NDCG@20). Rows, all from the same split:
 - neighbors: the spec's weighting (what the site serves as "related");
 - embedding: the k nearest in the spec's embedding (cosine);
 - map: the k nearest points of the 2-D/3-D layout, i.e. what a reader sees as "close by".
-Layout rows compare the layout with the embedding: kNN preservation@10 and trustworthiness@10.
+Layout rows compare the layout with the embedding (cosine, as the embedding row): kNN preservation@10
+and trustworthiness@10.
 Graph sources use each node's closed neighborhood as a collection.
 """
 
@@ -82,8 +83,8 @@ def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool 
         out["layout"] = {
             "method": lay.method,
             "dims": int(lay.xy.shape[1]),
-            "knn_preservation@10": ev.knn_preservation(emb.vectors, lay.xy, 10, seed=seed),
-            "trustworthiness@10": ev.trustworthiness(emb.vectors, lay.xy, 10, seed=seed),
+            "knn_preservation@10": ev.knn_preservation(emb.vectors, lay.xy, 10, seed=seed, metric="cosine"),
+            "trustworthiness@10": ev.trustworthiness(emb.vectors, lay.xy, 10, seed=seed, metric="cosine"),
         }
     out["seconds"] = {k2: round(v, 2) for k2, v in seconds.items()}
     return out

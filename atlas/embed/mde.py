@@ -15,6 +15,7 @@ Penalties, for an edge at distance d (a, b shape the curve; a = b = 1 is the Cau
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from atlas.embed import Embedding
 from atlas.neighbors import Neighbors
@@ -77,10 +78,9 @@ def _kernel():
                         if next_sample[e] > epoch:
                             continue
                         j = tail[e]
-                        other = snap if (j < lo or j >= hi) else y
                         d2 = np.float32(0.0)
                         for d in range(dim):
-                            t = y[i, d] - other[j, d]
+                            t = y[i, d] - snap[j, d]
                             d2 += t * t
                         if d2 > 0.0:
                             if cauchy:
@@ -89,24 +89,23 @@ def _kernel():
                                 p = d2**b
                                 g = np.float32(-2.0 * a * b * (p / d2) / (a * p + 1.0))
                             for d in range(dim):
-                                y[i, d] += min(lim, max(-lim, g * (y[i, d] - other[j, d]))) * lr
+                                y[i, d] += min(lim, max(-lim, g * (y[i, d] - snap[j, d]))) * lr
                         next_sample[e] += epochs_per_sample[e]
                         n_neg = int((epoch - next_neg[e]) / eps_neg[e])
                         for _ in range(n_neg):
                             state, bits = rand(state)
-                            k = np.int64(bits % np.uint64(n))
+                            k = np.int64(((bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
                             if k == i:
                                 continue
-                            other = snap if (k < lo or k >= hi) else y
                             d2 = np.float32(0.0)
                             for d in range(dim):
-                                t = y[i, d] - other[k, d]
+                                t = y[i, d] - snap[k, d]
                                 d2 += t * t
                             if d2 > 0.0:
                                 ad2b = a * d2 if cauchy else a * d2**b
                                 g = np.float32(2.0 * gamma * b / ((0.001 + d2) * (ad2b + 1.0)))
                                 for d in range(dim):
-                                    y[i, d] += min(lim, max(-lim, g * (y[i, d] - other[k, d]))) * lr
+                                    y[i, d] += min(lim, max(-lim, g * (y[i, d] - snap[k, d]))) * lr
                         next_neg[e] += n_neg * eps_neg[e]
         return y
 
@@ -139,17 +138,13 @@ def optimize(edges: np.ndarray, weights: np.ndarray, init: np.ndarray, *, epochs
     if len(edges) == 0:
         return y
     n = len(y)
-    # both directions of every edge, grouped by head (a csr of the directed graph)
-    head = np.concatenate([edges[:, 0], edges[:, 1]])
-    tail = np.concatenate([edges[:, 1], edges[:, 0]])
-    ww = np.concatenate([w, w])
-    order = np.lexsort((tail, head))
-    head, tail, ww = head[order], tail[order], ww[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(head, minlength=n), out=indptr[1:])
-    eps = ww.max() / ww
+    # both directions of every edge, grouped by head, tails ascending: the csr of the directed graph
+    both = sp.csr_matrix((np.concatenate([w, w]), (np.concatenate([edges[:, 0], edges[:, 1]]), np.concatenate([edges[:, 1], edges[:, 0]]))), shape=(n, n))
+    both.sort_indices()
+    indptr = both.indptr.astype(np.int64)
+    eps = both.data.max() / both.data
     bounds = _ranges(indptr, RANGES)
-    return _SGD(y, indptr, tail, eps, int(epochs), float(negative_rate) / 2.0, float(a), float(b), float(gamma), float(lr), int(seed), bounds)
+    return _SGD(y, indptr, both.indices.astype(np.int64), eps, int(epochs), float(negative_rate) / 2.0, float(a), float(b), float(gamma), float(lr), int(seed), bounds)
 
 
 def default_epochs(n: int) -> int:

@@ -196,17 +196,126 @@ def _scan_kernel():
 _SCAN = None
 
 
+def _intern_kernels():
+    import numba
+
+    @numba.njit(cache=True, inline="always")
+    def fnv(buf, s, e):
+        h = np.uint64(14695981039346656037)
+        for p in range(s, e):
+            h = (h ^ np.uint64(buf[p])) * np.uint64(1099511628211)
+        return h
+
+    @numba.njit(cache=True)
+    def intern(buf, starts, ends, table, arena, used, off, ln, n, ids, first):
+        """Ids of the strings buf[starts[t]:ends[t]], adding new ones (arena[off[i]:off[i] + ln[i]] is string i).
+
+        Returns (strings now known, arena bytes used, new strings); first[:new]: the t where each new one first came.
+        """
+        mask = np.uint64(len(table) - 1)
+        new = 0
+        for t in range(len(starts)):
+            s, e = starts[t], ends[t]
+            size = e - s
+            slot = fnv(buf, s, e) & mask
+            while True:
+                k = table[slot]
+                if k < 0:
+                    table[slot] = n
+                    off[n] = used
+                    ln[n] = size
+                    arena[used : used + size] = buf[s:e]
+                    used += size
+                    ids[t] = n
+                    first[new] = t
+                    n += 1
+                    new += 1
+                    break
+                if ln[k] == size:
+                    o = off[k]
+                    same = True
+                    for p in range(size):
+                        if arena[o + p] != buf[s + p]:
+                            same = False
+                            break
+                    if same:
+                        ids[t] = k
+                        break
+                slot = (slot + np.uint64(1)) & mask
+        return n, used, new
+
+    @numba.njit(cache=True)
+    def rehash(table, arena, off, ln, n):
+        mask = np.uint64(len(table) - 1)
+        for k in range(n):
+            slot = fnv(arena, off[k], off[k] + ln[k]) & mask
+            while table[slot] >= 0:
+                slot = (slot + np.uint64(1)) & mask
+            table[slot] = k
+
+    return intern, rehash
+
+
+_INTERN = None
+
+
+class _Interner:
+    """Distinct byte strings numbered 0, 1, ... in order of first sight: an open-addressing hash table (FNV-1a, linear
+    probing) over an arena of the strings' bytes, in numba. Strings are compared byte for byte: no collision is trusted."""
+
+    def __init__(self):
+        global _INTERN
+        if _INTERN is None:
+            _INTERN = _intern_kernels()
+        self.table = np.full(1 << 12, -1, dtype=np.int64)
+        self.arena = np.zeros(1 << 16, dtype=np.uint8)
+        self.off = np.zeros(1 << 10, dtype=np.int64)
+        self.ln = np.zeros(1 << 10, dtype=np.int64)
+        self.n = 0
+        self.used = 0
+
+    def add(self, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ids int32 (t,) of the strings buf[starts:ends], t int64 (new,): where each string not seen before first came)."""
+        t = len(starts)
+        room = self.n + t
+        if room > len(self.off):
+            grow = max(room, 2 * len(self.off))
+            self.off, self.ln = np.resize(self.off, grow), np.resize(self.ln, grow)
+        need = self.used + int((ends - starts).sum())
+        if need > len(self.arena):
+            self.arena = np.resize(self.arena, max(need, 2 * len(self.arena)))
+        if 2 * room > len(self.table):  # load factor <= 1/2
+            size = len(self.table)
+            while 2 * room > size:
+                size *= 2
+            self.table = np.full(size, -1, dtype=np.int64)
+            _INTERN[1](self.table, self.arena, self.off, self.ln, self.n)
+        ids = np.empty(t, dtype=np.int32)
+        first = np.empty(t, dtype=np.int64)
+        self.n, self.used, new = _INTERN[0](buf, starts, ends, self.table, self.arena, self.used, self.off, self.ln, self.n, ids, first)
+        return ids, first[:new]
+
+
 def _text(raw: bytes) -> str:
     """The str of a JSON string's raw content (escapes decoded as json does)."""
     return json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode("utf-8")
 
 
 class _Slice:
-    """One file's tracks: lengths (tracks per playlist), keys (bytes: utf-8 of the key of every track, in file order),
-    and `labels(i)`: (name, artist name) of track i."""
+    """One file's tracks: lengths int64 (playlists,): tracks per playlist; the key of track t is the utf-8 bytes
+    buf[starts[t]:ends[t]] (buf uint8); labels(t): (name, artist name) of track t."""
 
-    def __init__(self, lengths: list[int], keys: list[bytes], labels: Callable[[int], tuple[str, str]]):
-        self.lengths, self.keys, self.labels = lengths, keys, labels
+    def __init__(self, lengths: np.ndarray, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, labels: Callable[[int], tuple[str, str]]):
+        self.lengths, self.buf, self.starts, self.ends, self.labels = lengths, buf, starts, ends, labels
+
+    def key(self, t: int) -> str:
+        return self.buf[self.starts[t] : self.ends[t]].tobytes().decode("utf-8")
+
+
+def _packed(keys: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(buf, starts, ends) of byte strings laid end to end."""
+    ends = np.cumsum([len(k) for k in keys], dtype=np.int64)
+    return np.frombuffer(b"".join(keys), dtype=np.uint8), ends - np.array([len(k) for k in keys], dtype=np.int64), ends
 
 
 def _words(fields: list[str]) -> np.ndarray:
@@ -234,17 +343,18 @@ def _scan(raw: bytes, key_field: str, name_field: str) -> _Slice | None:
     code, n_pl, n_tr = _SCAN(b, _words(fields), lengths, starts, ends, escaped)
     if code < 0:
         return None
-    ks, ke = starts[0, :n_tr].tolist(), ends[0, :n_tr].tolist()
-    keys = [raw[s:e] for s, e in zip(ks, ke)]
-    if escaped[0, :n_tr].any():  # one spelling per key: escapes decoded
-        for t in np.flatnonzero(escaped[0, :n_tr]).tolist():
-            keys[t] = _text(keys[t]).encode("utf-8")
 
     def labels(t: int) -> tuple[str, str]:
         name = _text(raw[starts[1, t] : ends[1, t]])
         return name, (_text(raw[starts[2, t] : ends[2, t]]) if len(fields) > 2 else name)
 
-    return _Slice(lengths[:n_pl].tolist(), keys, labels)
+    ks, ke = starts[0, :n_tr], ends[0, :n_tr]
+    if escaped[0, :n_tr].any():  # one spelling per key: escapes decoded
+        keys = [raw[s:e] for s, e in zip(ks.tolist(), ke.tolist())]
+        for t in np.flatnonzero(escaped[0, :n_tr]).tolist():
+            keys[t] = _text(keys[t]).encode("utf-8")
+        return _Slice(lengths[:n_pl], *_packed(keys), labels)
+    return _Slice(lengths[:n_pl], b, ks, ke, labels)
 
 
 def _parse_json(path: Path, raw: bytes, key_field: str, name_field: str) -> _Slice:
@@ -256,25 +366,26 @@ def _parse_json(path: Path, raw: bytes, key_field: str, name_field: str) -> _Sli
         raise DataError(f"{path}: not an MPD slice: {e}") from None
     except (KeyError, TypeError):
         raise DataError(f"{path}: not an MPD slice: no \"playlists\" list") from None
-    lengths, keys, labels = [], [], []
+    lengths, keys, tracks_of = [], [], []
     for p_i, playlist in enumerate(playlists):
         try:
             tracks = playlist["tracks"]
             for t in tracks:
                 keys.append(str(t[key_field]).encode("utf-8"))
-                labels.append(t)
+                tracks_of.append((p_i, t))
             lengths.append(len(tracks))
         except (KeyError, TypeError) as e:
             raise DataError(f"{path}: playlist {p_i} (pid {playlist.get('pid', '?') if isinstance(playlist, dict) else '?'}): missing field {e}") from None
 
-    def label(i: int) -> tuple[str, str]:
-        t = labels[i]
+    def labels(t: int) -> tuple[str, str]:
+        p_i, track = tracks_of[t]
         try:
-            return str(t[name_field]), str(t["artist_name"])
+            return str(track[name_field]), str(track["artist_name"])
         except KeyError as e:
-            raise DataError(f"{path}: track {i} of the file: missing field {e}") from None
+            pid = playlists[p_i].get("pid", "?")
+            raise DataError(f"{path}: playlist {p_i} (pid {pid}): missing field {e}") from None
 
-    return _Slice(lengths, keys, label)
+    return _Slice(np.asarray(lengths, dtype=np.int64), *_packed(keys), labels)
 
 
 def read_slices(paths: list[Path], entity: str = "artist", progress: Callable[[int, int], None] | None = None) -> Source:
@@ -285,7 +396,7 @@ def read_slices(paths: list[Path], entity: str = "artist", progress: Callable[[i
     float32, 1 where playlist i (in file order) holds entity j (once, however often it is listed).
     """
     key_field, name_field = ("artist_uri", "artist_name") if entity == "artist" else ("track_uri", "track_name")
-    index: dict[bytes, int] = {}
+    interner = _Interner()
     keys: list[str] = []
     names: list[str] = []
     artist_of: list[str] = []
@@ -299,12 +410,17 @@ def read_slices(paths: list[Path], entity: str = "artist", progress: Callable[[i
             raise DataError(f"{path}: not an MPD slice: {e}") from None
         try:
             sl = _scan(raw, key_field, name_field) or _parse_json(path, raw, key_field, name_field)
-            ids = _intern(sl, index, keys, names, artist_of)
+            ids, first = interner.add(sl.buf, sl.starts, sl.ends)
+            for t in first.tolist():  # one Python step per entity, none per track
+                name, artist = sl.labels(t)
+                keys.append(sl.key(t))
+                names.append(name)
+                artist_of.append(artist)
         except UnicodeDecodeError as e:
             raise DataError(f"{path}: not an MPD slice: {e}") from None
-        del raw
-        lengths.append(np.asarray(sl.lengths, dtype=np.int64))
+        lengths.append(sl.lengths.copy())
         cols.append(ids)
+        del raw, sl
         if progress:
             progress(done, len(paths))
     n = len(keys)
@@ -316,22 +432,6 @@ def read_slices(paths: list[Path], entity: str = "artist", progress: Callable[[i
     x.data[:] = 1
     columns = {"artist": artist_of} if entity == "track" else {}
     return Source(keys=keys, names=names, columns=columns, collections=x)
-
-
-def _intern(sl: _Slice, index: dict[bytes, int], keys: list[str], names: list[str], artist_of: list[str]) -> np.ndarray:
-    """int32 ids of sl.keys, numbering keys not seen before in order of first appearance (their names appended)."""
-    flat = sl.keys
-    seen = dict.fromkeys(flat)  # C loops throughout: one Python step per new key only
-    new = [k for k in seen if k not in index]
-    if new:
-        first = dict(zip(reversed(flat), range(len(flat) - 1, -1, -1)))
-        labels = [sl.labels(first[k]) for k in new]  # before any change, so a failure leaves the index as it was
-        for k, (name, artist) in zip(new, labels):
-            index[k] = len(keys)
-            keys.append(k.decode("utf-8"))  # keys are the utf-8 of the decoded string
-            names.append(name)
-            artist_of.append(artist)
-    return np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat))
 
 
 def read_spec(spec: dict, progress=None) -> Source:

@@ -59,10 +59,11 @@ export function createFilters(n) {
       // Other columns' filters only: this column's own hidden bins still count as "could show".
       const others = [...hidden].filter(([c, s]) => c !== column && s.size && bins.get(c));
       const keep = others.map(([c, s]) => { const k = new Uint8Array(256).fill(1); s.forEach((x) => { k[x] = 0; }); return [bins.get(c), k]; });
-      for (let i = 0; i < n; i++) {
-        all[b[i]]++;
-        if (keep.every(([bb, k]) => k[bb[i]])) shown[b[i]]++;
-      }
+      for (let i = 0; i < n; i++) all[b[i]]++;
+      if (!keep.length) return { all, shown: all };
+      const ok = new Uint8Array(n).fill(1);
+      for (const [bb, k] of keep) for (let i = 0; i < n; i++) ok[i] &= k[bb[i]];
+      for (let i = 0; i < n; i++) shown[b[i]] += ok[i];
       return { all, shown };
     },
   };

@@ -1,7 +1,8 @@
 // Labels over the map, as DOM elements in a layer above the canvas:
 // - region labels (the `labels` record: one per cluster, at its medoid) while zoomed out;
 // - at every zoom, the names of the most important visible entities (the selection and its
-//   neighbors first, then by popularity: the record's most popular entities, then size class),
+//   neighbors come first, before the regions; then by popularity: the record's most popular
+//   entities, then size class),
 //   placed greedily, each at the first of four spots around its point whose box collides with no
 //   label, labelled point or panel placed before it.
 // Placement is recomputed when the camera moves, at most every THROTTLE_MS and once more when it
@@ -10,14 +11,15 @@
 
 const THROTTLE_MS = 140;
 const REGION_ZOOM = 2.6; // region labels show below this zoom (1: the whole map)
+const REGION_WIDTH = 0.45; // a region label spans at most this share of the canvas width
 const GAP = 3; // CSS px between a point and its label
 const PAD = 2; // CSS px kept free around every box
 const MARGIN = 4; // CSS px kept free along the canvas edges
 const MAX_CHARS = 32;
-const PER_LABEL_AREA = 15000; // CSS px² of canvas per entity label at most
+const PER_LABEL_AREA = 22000; // CSS px² of canvas per entity label at most
 const SCAN_LIMIT = 6000; // visible candidates looked at per placement
 const SHARD_LOADS = 3; // names shards fetched at once
-const FONT = { entity: [12, 400, 16], region: [14, 650, 18], selected: [13, 650, 17] }; // px, weight, box height
+const HEIGHT = { entity: 16, region: 18, selected: 17 }; // CSS px of a label's box; fonts are in style.css
 
 const short = (s) => {
   s = String(s ?? '').replace(/\s+/g, ' ').trim();
@@ -34,16 +36,23 @@ const hit = (a, boxes) => boxes.some((b) => a[0] < b[2] && a[2] > b[0] && a[1] <
  */
 export function createLabels(layer, { pts, camera, points, site, visible, obstacles, groupVisible = () => true }) {
   const { n } = pts;
+  // Text is measured on a 2D canvas in the font style.css gives each kind of label.
   const measure = document.createElement('canvas').getContext('2d');
-  const family = getComputedStyle(layer).fontFamily || 'sans-serif';
+  const fonts = {};
+  for (const kind of Object.keys(HEIGHT)) {
+    const probe = document.createElement('span');
+    probe.className = `label label-${kind}`;
+    layer.append(probe);
+    fonts[kind] = getComputedStyle(probe).font || '12px sans-serif';
+    probe.remove();
+  }
   const widths = new Map(); // `${kind}:${text}` -> px
   const width = (kind, text) => {
     const key = `${kind}:${text}`;
     let w = widths.get(key);
     if (w === undefined) {
-      const [px, weight] = FONT[kind];
-      measure.font = `${weight} ${px}px ${family}`;
-      w = Math.ceil(measure.measureText(text).width) + 2;
+      measure.font = fonts[kind];
+      w = Math.ceil(measure.measureText(text).width * 1.02) + 4; // slack: canvas and DOM text differ by a pixel or two
       if (widths.size > 20000) widths.clear();
       widths.set(key, w);
     }
@@ -128,13 +137,14 @@ export function createLabels(layer, { pts, camera, points, site, visible, obstac
     const out = [];
     const at = projector();
     const missing = [];
+    const named = new Set(); // member names a region label shows already
 
     const tryEntity = (id, kind) => {
       const name = nameOf(id);
       if (name === undefined) { missing.push(id); return false; }
       const text = short(name);
-      if (!text) return false;
-      const w = width(kind, text), h = FONT[kind][2];
+      if (!text || named.has(text)) return false;
+      const w = width(kind, text), h = HEIGHT[kind];
       const r = points.diameter(id, cam) / 2;
       const spots = [[r + GAP, -h / 2], [-r - GAP - w, -h / 2], [-w / 2, -r - GAP - h], [-w / 2, r + GAP]];
       for (const [dx, dy] of spots) {
@@ -149,25 +159,31 @@ export function createLabels(layer, { pts, camera, points, site, visible, obstac
     };
 
     const [sel, ...nbrs] = priority;
+    const max = Math.max(6, Math.min(80, Math.round((W * H) / PER_LABEL_AREA)));
+    let count = 0;
     if (sel !== undefined && at(sel)) tryEntity(sel, 'selected');
+    for (const id of nbrs) if (count < max && visible(id) && at(id) && tryEntity(id, 'entity')) count++;
     if (record && camera.zoom < REGION_ZOOM) {
       for (let j = 0; j < record.text.length; j++) {
         if (!groupVisible(record.group[j])) continue;
         const p = camera.project(record.pos[j]);
         if (!p) continue;
-        const text = String(record.text[j]);
-        const w = width('region', text), h = FONT.region[2];
-        const b = [p[0] - w / 2, p[1] - h / 2, p[0] + w / 2, p[1] + h / 2];
-        if (inside(b) && !hit([b[0] - PAD, b[1] - PAD, b[2] + PAD, b[3] + PAD], boxes)) {
-          boxes.push(b);
-          out.push({ id: -1, group: record.group[j], kind: 'region', text, world: record.pos[j], dx: -w / 2, dy: -h / 2, w, h });
+        // The whole text, else fewer of its " · " parts, whichever first fits.
+        const parts = String(record.text[j]).split(' · ');
+        for (let k = parts.length; k >= 1; k--) {
+          const text = parts.slice(0, k).join(' · ');
+          const w = width('region', text), h = HEIGHT.region;
+          const b = [p[0] - w / 2, p[1] - h / 2, p[0] + w / 2, p[1] + h / 2];
+          if (w <= W * REGION_WIDTH && inside(b) && !hit([b[0] - PAD, b[1] - PAD, b[2] + PAD, b[3] + PAD], boxes)) {
+            boxes.push(b);
+            out.push({ id: -1, group: record.group[j], kind: 'region', text, world: record.pos[j], dx: -w / 2, dy: -h / 2, w, h });
+            if (record.source?.[j] == null) parts.slice(0, k).forEach((t) => named.add(t));
+            break;
+          }
         }
       }
     }
     const seen = new Set(priority);
-    const max = Math.max(6, Math.min(80, Math.round((W * H) / PER_LABEL_AREA)));
-    let count = 0;
-    for (const id of nbrs) if (count < max && visible(id) && at(id) && tryEntity(id, 'entity')) count++;
     for (let k = 0, scanned = 0; k < n && count < max && scanned < SCAN_LIMIT; k++) {
       const id = order[k];
       if (seen.has(id) || !visible(id) || !at(id)) continue;

@@ -37,15 +37,16 @@ export function parseLink(hash) {
 
 /** The hash ('#...', or '' for the default view) of `state` as parseLink returns it. */
 export function formatLink({ view, selected, color, filters, dim, scheme }) {
-  const q = new URLSearchParams();
-  if (view) q.set('v', view.map(num).join(','));
-  if (selected != null) q.set('s', String(selected));
-  if (color) q.set('c', color);
-  for (const [column, bins] of filters ?? []) if (bins.length || bins.size) q.append('f', `${column}:${[...bins].join('.')}`);
-  if (dim) q.set('dim', '1');
-  if (scheme) q.set('bg', scheme);
-  const s = q.toString();
-  return s ? `#${s}` : '';
+  // Percent-encoded as URLSearchParams reads it, but with ',', ':' and '.' left readable.
+  const enc = (v) => encodeURIComponent(v).replace(/%2C/g, ',').replace(/%3A/g, ':');
+  const q = [];
+  if (view) q.push(`v=${view.map(num).join(',')}`);
+  if (selected != null) q.push(`s=${selected}`);
+  if (color) q.push(`c=${enc(color)}`);
+  for (const [column, bins] of filters ?? []) if (bins.length || bins.size) q.push(`f=${enc(`${column}:${[...bins].join('.')}`)}`);
+  if (dim) q.push('dim=1');
+  if (scheme) q.push(`bg=${scheme}`);
+  return q.length ? `#${q.join('&')}` : '';
 }
 
 /** Writes `get()`'s state to the hash, debounced: call schedule() on every change. */

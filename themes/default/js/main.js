@@ -9,6 +9,7 @@
 // setColor(column) -> Promise, setFilter(column, bins) -> Promise, setDim(on), setScheme(s),
 // view() / setView(v), labels() -> [{id, kind, text, box}], link() -> the hash for this view,
 // restored: Promise (the view of the page's link), settled() -> Promise}.
+// Performance marks: 'atlas:points' (points decoded), 'atlas:first-draw' (tests/bench/viewer.py).
 // Errors that keep the map from showing replace the loading indicator with their message.
 
 import { createSite } from './data.js';
@@ -18,7 +19,7 @@ import { createPoints, hexToRgb } from './points.js';
 import { createPicker, createScreenPicker } from './pick.js';
 import { createSearchIndex, attachSearch } from './search.js';
 import { createStatus, createPanel, createTooltip, createBusy } from './panels.js';
-import { createLegend } from './legend.js';
+import { createLegend, rangeBins } from './legend.js';
 import { createFilters } from './filters.js';
 import { createLabels } from './labels.js';
 import { parseLink, formatLink, createLinkWriter } from './link.js';
@@ -49,6 +50,7 @@ async function start() {
   const site = createSite(cfg);
   status.text(`Loading ${cfg.points}…`);
   const pts = await site.points((loaded, total) => status.progress(`Loading ${cfg.points}`, loaded, total));
+  performance.mark('atlas:points');
   status.text(`Preparing ${pts.n.toLocaleString('en-US')} points…`);
   await nextFrame();
 
@@ -129,8 +131,8 @@ async function start() {
 
   // Parts of the page labels must leave free, in canvas CSS px.
   const covering = () => ['search-input', 'search-results', 'legend', 'panel', 'status']
-    .map($).filter((e) => e && !e.hidden && e.offsetParent !== null)
-    .map((e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; });
+    .map((id) => $(id)?.getBoundingClientRect()).filter((r) => r && r.width > 0 && r.height > 0)
+    .map((r) => [r.left, r.top, r.right, r.bottom]);
   let groupShown = null; // share of each region's cluster the filters show, or null
   let labelRecord = null;
   const labels = createLabels($('labels'), {
@@ -157,6 +159,9 @@ async function start() {
     linkWriter.schedule();
   });
   new ResizeObserver(() => { resize(); updateInsets(); requestDraw(); }).observe(canvas);
+  // Labels keep clear of the panels: place them again when one opens, closes or changes size.
+  const panelsMoved = new ResizeObserver(() => labels.schedule());
+  for (const id of ['legend', 'panel', 'search-results', 'status']) panelsMoved.observe($(id));
 
   function updateInsets() {
     const top = $('top')?.getBoundingClientRect().bottom ?? 0;
@@ -270,6 +275,7 @@ async function start() {
   camera.fit(pts.lo, pts.hi);
   if (link.view) camera.setView(link.view);
   await new Promise((resolve) => requestAnimationFrame(() => { draw(); resolve(); }));
+  performance.mark('atlas:first-draw');
   status.done();
 
   // Everything below fetches lazily, after the first draw.
@@ -338,9 +344,10 @@ async function start() {
     onColorBy: (column) => colorBy(column).catch(fail),
     onToggle: (bin) => { filters.toggle(colorColumn, bin); applyFilters(); },
     onRange: (a, b) => {
+      // The bins outside a..b hide; the entries after the range (missing values) keep their state.
       const hidden = filters.hidden(colorColumn);
-      for (let i = 0; i <= Math.max(b, a); i++) hidden.delete(i);
-      for (let i = 0; i < legend.rangeSize; i++) if (i < a || i > b) hidden.add(i);
+      const k = rangeBins(colorings.get(colorColumn).legend);
+      for (let i = 0; i < k; i++) if (i < a || i > b) hidden.add(i); else hidden.delete(i);
       filters.setHidden(colorColumn, hidden);
       applyFilters();
     },
@@ -365,16 +372,21 @@ async function start() {
   labels.schedule();
 
   /** Apply a link's state (at start, and when the hash is edited). */
+  // A part of a link this site cannot show (a column it lacks) is left out, said in the console.
   async function applyLink(l) {
     if (l.view) camera.setView(l.view);
     setScheme(l.scheme ?? defaultScheme);
     legend.setScheme(scheme === 'light');
-    const wanted = l.color && colorings.has(l.color) ? l.color : l.color ?? defaultColumn;
-    if (wanted !== colorColumn) await colorBy(wanted);
+    const wanted = l.color ?? defaultColumn;
+    if (wanted !== colorColumn) await colorBy(wanted).catch((e) => console.error(`link: ${e.message}`));
     filters.clear();
     for (const [column, bins] of l.filters) {
-      const c = await coloring(column);
-      filters.setHidden(column, new Set([...bins].filter((b) => b < c.legend.length)));
+      try {
+        const c = await coloring(column);
+        filters.setHidden(column, new Set([...bins].filter((b) => b < c.legend.length)));
+      } catch (e) {
+        console.error(`link: ${e.message}`);
+      }
     }
     filters.dim = l.dim;
     await applyFilters();

@@ -42,7 +42,7 @@ varying vec4 vColor;
 void main() {
   vec3 world = lo + vec3(x, y, z) * span;
   gl_Position = viewProj * vec4(world, 1.0);
-  float boost = clamp(depthRef / max(gl_Position.w, 1e-6), 0.35, 4.0);
+  float boost = clamp(depthRef / max(gl_Position.w, 1e-6), 0.35, 2.5);
   if (gl_Position.w <= 0.0) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); }
 ${POINT_BODY}`;
 
