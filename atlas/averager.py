@@ -63,9 +63,7 @@ class Tables:
 
     def sq_distances(self, i: int) -> np.ndarray:
         """int64 (n,): D(i, j) = sum over d of (q[j, d] - q[i, d])^2, exact; scale^2 D is the squared distance."""
-        i = _entity(i, self.n, "i")
-        diff = self.q.astype(np.int32) - self.q[i].astype(np.int32)
-        return np.einsum("jd,jd->j", diff, diff).astype(np.int64)
+        return _sq(self.q.astype(np.int32), _entity(i, self.n, "i"))
 
 
 # ------------------------------------------------------------------------------------------ tables
@@ -186,6 +184,12 @@ def more_like(
 # ------------------------------------------------------------------------------------------ parts
 
 
+def _sq(qi: np.ndarray, i: int) -> np.ndarray:
+    """int64 (n,): D(i, j) for every j, from q as int32 (n, dims); exact."""
+    diff = qi - qi[i]
+    return np.einsum("jd,jd->j", diff, diff).astype(np.int64)
+
+
 def _votes(neighbors: Neighbors, query: np.ndarray) -> np.ndarray:
     """float64 (n,): sum over q in query (ascending) of q's list scores divided by the list's sum (lists summing to <= 0 cast no votes)."""
     votes = np.zeros(neighbors.n, dtype=np.float64)
@@ -204,15 +208,10 @@ def _votes(neighbors: Neighbors, query: np.ndarray) -> np.ndarray:
 def _near(t: Tables, query: np.ndarray) -> np.ndarray:
     """float64 (n,): sum over q in query (ascending) of 1 / (1 + c D(q, j)), c = scale^2 / MORE_LIKE_BANDWIDTH."""
     c = np.float64(t.scale) * np.float64(t.scale) / MORE_LIKE_BANDWIDTH
-    qf = t.q.astype(np.float64)
-    sq = np.einsum("jd,jd->j", qf, qf)
+    qi = t.q.astype(np.int32)
     near = np.zeros(t.n, dtype=np.float64)
-    for lo in range(0, len(query), 256):
-        part = query[lo : lo + 256]
-        # integers below 2^53: the float64 products and sums are exact in any order
-        d = sq[part][:, None] + sq[None, :] - 2.0 * (qf[part] @ qf.T)
-        for row in d:
-            near += 1.0 / (1.0 + c * row)
+    for q in query:
+        near += 1.0 / (1.0 + c * _sq(qi, q))
     return near
 
 

@@ -43,14 +43,11 @@ class Neighbors:
 def _topk_kernel():
     import numba
 
-    @numba.njit(cache=True, inline="always")
-    def worse(v1, c1, v2, c2):
-        """(v1, c1) ranks below (v2, c2): a lower score, or the same score and a higher id."""
-        return v1 < v2 or (v1 == v2 and c1 > c2)
-
     @numba.njit(cache=True, parallel=True)
     def topk_rows(indptr, indices, data, row_ids, k, out_ids, out_w):
-        # per row, a heap of the k best (score, id) with the worst at the root: O(nnz log k), any column order
+        # per row, a heap of the k best (score, id) with the worst at the root: O(nnz log k), any column order.
+        # (v1, c1) is worse than (v2, c2) when v1 < v2 or (v1 == v2 and c1 > c2): a lower score, or a tie and a higher id.
+        # (written out at each use: a jitted helper captured by this closure would defeat numba's cache)
         for r in numba.prange(len(indptr) - 1):
             me = row_ids[r]
             hv = np.empty(k, dtype=np.float32)
@@ -66,21 +63,21 @@ def _topk_kernel():
                     size += 1
                     while at > 0:
                         up = (at - 1) // 2
-                        if worse(v, col, hv[up], hc[up]):
+                        if v < hv[up] or (v == hv[up] and col > hc[up]):
                             hv[at], hc[at] = hv[up], hc[up]
                             at = up
                         else:
                             break
                     hv[at], hc[at] = v, col
-                elif worse(hv[0], hc[0], v, col):  # replace the root, sift down
+                elif hv[0] < v or (hv[0] == v and hc[0] > col):  # replace the root, sift down
                     at = 0
                     while True:
                         child = 2 * at + 1
                         if child >= size:
                             break
-                        if child + 1 < size and worse(hv[child + 1], hc[child + 1], hv[child], hc[child]):
+                        if child + 1 < size and (hv[child + 1] < hv[child] or (hv[child + 1] == hv[child] and hc[child + 1] > hc[child])):
                             child += 1
-                        if worse(hv[child], hc[child], v, col):
+                        if hv[child] < v or (hv[child] == v and hc[child] > col):
                             hv[at], hc[at] = hv[child], hc[child]
                             at = child
                         else:
@@ -96,9 +93,9 @@ def _topk_kernel():
                     child = 2 * at + 1
                     if child >= end:
                         break
-                    if child + 1 < end and worse(hv[child + 1], hc[child + 1], hv[child], hc[child]):
+                    if child + 1 < end and (hv[child + 1] < hv[child] or (hv[child + 1] == hv[child] and hc[child + 1] > hc[child])):
                         child += 1
-                    if worse(hv[child], hc[child], v, col):
+                    if hv[child] < v or (hv[child] == v and hc[child] > col):
                         hv[at], hc[at] = hv[child], hc[child]
                         at = child
                     else:

@@ -2,7 +2,7 @@
 
 `serve(folder)` serves a built site on a free localhost port with a threaded `http.server`
 (no Content-Encoding for `.br`, as GitHub Pages). `launch(playwright)` starts Debian's Chromium
-with software WebGL. `Visit` opens a page of a served site in a fresh context and records every
+with software WebGL; `chromium.acquire()` shares one between test modules. `Visit` opens a page of a served site in a fresh context and records every
 request whose origin is not the server's (`foreign`), page errors and console errors.
 `screenshot_pixels` decodes a screenshot (in the browser: no Pillow needed). `synthetic_site`
 writes a site of made-up entities straight through atlas/site.py (no build pipeline), for viewer
@@ -74,6 +74,38 @@ def serve(folder: Path):
 
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+class SharedChromium:
+    """One Playwright and one Chromium for all browser test modules of a run (the sync API allows
+    one Playwright at a time): `acquire()` starts them for the first user, `release()` stops them
+    after the last."""
+
+    def __init__(self):
+        self.users = 0
+        self.playwright = None
+        self.browser = None
+
+    def acquire(self):
+        if self.users == 0:
+            from playwright.sync_api import sync_playwright
+
+            self.playwright = sync_playwright().start()
+            self.browser = launch(self.playwright)
+        self.users += 1
+        return self.browser
+
+    def release(self):
+        self.users -= 1
+        if self.users == 0:
+            try:
+                self.browser.close()
+            finally:
+                self.playwright.stop()
+                self.browser = self.playwright = None
+
+
+chromium = SharedChromium()
 
 
 def _origin(url: str) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from atlas import formats as fm
-from tests.browser import DESKTOP, PHONE, Visit, chromium_missing_reason, launch, screenshot_pixels, serve
+from tests.browser import DESKTOP, PHONE, Visit, chromium, chromium_missing_reason, screenshot_pixels, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"
@@ -51,12 +51,8 @@ def base(site):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
+    yield chromium.acquire()
+    chromium.release()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser import DESKTOP, PHONE, Visit, chromium_missing_reason, launch, screenshot_pixels, serve, synthetic_site
+from tests.browser import DESKTOP, PHONE, Visit, chromium, chromium_missing_reason, screenshot_pixels, serve, synthetic_site
 from tests.conftest import ROOT, run_atlas, shared_data
 from tests.test_viewer import OUT, THEME, SiteFiles, drawn_pixels, safe_point
 
@@ -31,13 +31,9 @@ SYN_N = 3000
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     OUT.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
+    yield chromium.acquire()
+    chromium.release()
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +106,13 @@ def settle(page):
 
 
 def shot(page, name: str) -> np.ndarray:
-    """Screenshot to test-output/<name>.png; RGB pixels (h, w, 3) int."""
-    return screenshot_pixels(page, page.screenshot(path=str(OUT / f"{name}.png")))[:, :, :3].astype(int)
+    """Screenshot to test-output/<name>.png; RGB pixels (h, w, 3) int, one per CSS pixel."""
+    return screenshot_pixels(page, page.screenshot(path=str(OUT / f"{name}.png"), scale="css"))[:, :, :3].astype(int)
+
+
+def save(page, name: str) -> None:
+    """Screenshot to test-output/<name>.png, to look at."""
+    page.screenshot(path=str(OUT / f"{name}.png"))
 
 
 def changed(a: np.ndarray, b: np.ndarray) -> float:
@@ -210,7 +211,7 @@ def test_labels_name_the_most_important_points_without_overlap(opened, served, d
     page = opened(served(demo_site), options).page
     # Zoomed out: region labels from labels.msgpack.br, and names of popular entities.
     labels = check_labels(page, w, h)
-    shot(page, f"{size}-labels")
+    save(page, f"{size}-labels")
     regions = [lab for lab in labels if lab["kind"] == "region"]
     names = [lab for lab in labels if lab["kind"] == "entity"]
     assert len(regions) >= (6 if size == "desktop" else 3), regions
@@ -228,7 +229,7 @@ def test_labels_name_the_most_important_points_without_overlap(opened, served, d
     wx, wy = lo + pts.arrays["pos"][:, top] / 65535 * (hi - lo)
     page.evaluate(f"atlas.setView([{wx}, {wy}, 12])")
     zoomed = check_labels(page, w, h)
-    shot(page, f"{size}-labels-zoomed")
+    save(page, f"{size}-labels-zoomed")
     assert not [lab for lab in zoomed if lab["kind"] == "region"]
     assert {lab["id"] for lab in zoomed} - {lab["id"] for lab in names}, "zooming in shows other names"
     page.evaluate("atlas.setView(atlas.view().map((v, i) => i === 2 ? 1 : v))")
@@ -392,10 +393,28 @@ def test_phone_legend_and_filters_in_one_hand(opened, served, syn_site):
     assert first.get_attribute("aria-pressed") == "false"
     page.wait_for_function("Object.keys(atlas.filters).length === 1")
     check_labels(page, 390, 844)
-    shot(page, "phone-legend-open")
+    save(page, "phone-legend-open")
     first.tap()
+    # Color by another column: the points change color.
+    before = shot(page, "phone-color-cluster")
+    page.select_option("#legend select", "genre")
+    page.wait_for_function("atlas.colorBy === 'genre'")
+    legend_entry(page, "jazz").tap()
+    page.wait_for_function("Object.keys(atlas.filters).length === 1")
+    settle(page)
+    assert changed(before, shot(page, "phone-color-genre")) > 0.003
     summary.tap()
     page.wait_for_function("!document.getElementById('legend').open")
+    # The phone's link opens the same view on another phone.
+    page.evaluate("atlas.setView(atlas.view().map((v, i) => i === 2 ? 3 : v))")
+    settle(page)
+    want = page.evaluate("({view: atlas.view(), color: atlas.colorBy, filters: atlas.filters})")
+    other = opened(served(syn_site), PHONE, path=page.evaluate("location.hash")).page
+    settle(other)
+    got = other.evaluate("({view: atlas.view(), color: atlas.colorBy, filters: atlas.filters})")
+    assert got["view"] == pytest.approx(want["view"], rel=1e-7, abs=1e-9) and got["color"] == want["color"] == "genre"
+    assert got["filters"] == want["filters"] and len(want["filters"]["genre"]) == 1
+    assert changed(shot(page, "phone-link-source"), shot(other, "phone-link-restored")) < 0.001
     assert page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight, visualViewport.scale]") == [390, 844, 1]
     # A tap selects; the sheet with the entity rises; a tap on the map's empty part closes it.
     found = safe_point(page, (40, 150, 350, 600))
@@ -405,7 +424,7 @@ def test_phone_legend_and_filters_in_one_hand(opened, served, syn_site):
     page.wait_for_function(f"atlas.selected === {i}")
     page.wait_for_selector("#panel .neighbor-button")
     settle(page)
-    shot(page, "phone-synthetic-selected")
+    save(page, "phone-synthetic-selected")
     assert page.locator("#legend").is_hidden(), "the entity sheet replaces the legend"
     page.locator(".panel-close").tap()
     assert page.evaluate("atlas.selected") is None

@@ -33,30 +33,22 @@ def knn_edges(nbrs: Neighbors) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([uniq // n, uniq % n], axis=1), counts.astype(np.float32)
 
 
-#: node ranges the SGD runs in parallel; fixed, so the result does not depend on the number of threads
+#: node ranges (of about equal edge counts) the SGD spreads over threads
 RANGES = 64
 
 
 def _kernel():
     import numba
 
-    @numba.njit(cache=True, inline="always")
-    def rand(state):
-        """(next state, 64 random bits): splitmix64."""
-        state = state + np.uint64(0x9E3779B97F4A7C15)
-        z = state
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return state, z ^ (z >> np.uint64(31))
-
     @numba.njit(cache=True, fastmath=True, parallel=True)
     def sgd(y, indptr, tail, epochs_per_sample, n_epochs, negative_rate, a, b, gamma, lr0, seed, bounds):
         """Push-pull SGD over directed edges (indptr, tail), moving only each edge's head.
 
-        Heads are cut into ranges (bounds); ranges run in parallel, each in order, reading the
-        positions of its own nodes as they move and of other ranges' nodes as they were when the
-        epoch began (a snapshot): no two threads touch the same memory, and every random draw comes
-        from a stream of (seed, epoch, range), so the result is the same on any number of threads.
+        A head moves as its edges are sampled, toward (and, for negative samples, away from) the
+        other nodes as they were when the epoch began (a snapshot). Heads are cut into ranges
+        (bounds) that run in parallel: no two threads write the same memory, nothing reads what
+        another thread writes, and the random draws of a head come from a stream of (seed, epoch,
+        head), so the result is the same on any number of threads and for any ranges.
         """
         n, dim = y.shape
         ranges = len(bounds) - 1
@@ -66,14 +58,14 @@ def _kernel():
         snap = np.empty_like(y)
         cauchy = b == 1.0
         lim = np.float32(4.0)
+        a32, b32 = np.float32(a), np.float32(b)
         for epoch in range(1, n_epochs + 1):
             for r in numba.prange(ranges):
                 snap[bounds[r] : bounds[r + 1]] = y[bounds[r] : bounds[r + 1]]
             lr = np.float32(lr0 * (1.0 - (epoch - 1) / n_epochs))
             for r in numba.prange(ranges):
-                lo, hi = bounds[r], bounds[r + 1]
-                state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(epoch) * np.uint64(1000003) + np.uint64(r)
-                for i in range(lo, hi):
+                for i in range(bounds[r], bounds[r + 1]):
+                    state = (np.uint64(i) | (np.uint64(epoch) << np.uint64(40))) ^ (np.uint64(seed) * np.uint64(0xD1B54A32D192ED03))
                     for e in range(indptr[i], indptr[i + 1]):
                         if next_sample[e] > epoch:
                             continue
@@ -86,14 +78,17 @@ def _kernel():
                             if cauchy:
                                 g = np.float32(-2.0 * a / (a * d2 + 1.0))
                             else:
-                                p = d2**b
-                                g = np.float32(-2.0 * a * b * (p / d2) / (a * p + 1.0))
+                                p = d2**b32
+                                g = np.float32(-2.0) * a32 * b32 * (p / d2) / (a32 * p + np.float32(1.0))
                             for d in range(dim):
                                 y[i, d] += min(lim, max(-lim, g * (y[i, d] - snap[j, d]))) * lr
                         next_sample[e] += epochs_per_sample[e]
                         n_neg = int((epoch - next_neg[e]) / eps_neg[e])
                         for _ in range(n_neg):
-                            state, bits = rand(state)
+                            state += np.uint64(0x9E3779B97F4A7C15)  # splitmix64
+                            z = (state ^ (state >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+                            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+                            bits = z ^ (z >> np.uint64(31))
                             k = np.int64(((bits >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
                             if k == i:
                                 continue
@@ -102,8 +97,8 @@ def _kernel():
                                 t = y[i, d] - snap[k, d]
                                 d2 += t * t
                             if d2 > 0.0:
-                                ad2b = a * d2 if cauchy else a * d2**b
-                                g = np.float32(2.0 * gamma * b / ((0.001 + d2) * (ad2b + 1.0)))
+                                ad2b = a32 * d2 if cauchy else a32 * d2**b32
+                                g = np.float32(2.0 * gamma) * b32 / ((np.float32(0.001) + d2) * (ad2b + np.float32(1.0)))
                                 for d in range(dim):
                                     y[i, d] += min(lim, max(-lim, g * (y[i, d] - snap[k, d]))) * lr
                         next_neg[e] += n_neg * eps_neg[e]

@@ -13,15 +13,18 @@ similarity 0 to everything, so it is nobody's positive neighbor.
 
 Determinism: with `workers=1` the vectors are the same for a seed, across runs and processes.
 With more workers gensim's threads take batches of sentences in whatever order they finish, so
-the vectors (not their quality) change from run to run; it is faster by about the number of cores.
+the vectors (not their quality) change from run to run, for more speed on more cores.
 
 Defaults as measured on hetrec2011-lastfm-2k (the held-out protocol of `atlas.evaluate`, recall@20
-of cosine top-20 lists, 16 dims, min_count 5): skip-gram beats CBOW by far (0.19 against 0.13 at 10 epochs;
-CBOW gets worse with more epochs); the whole collection as window beats window 10 (0.19 against
-0.12); 20 epochs beat 10 (0.21 against 0.19; 40 add nothing); a negative noise exponent beats
-gensim's 0.75 (0.23 against 0.21 at ns_exponent -0.5, as Caselles-Dupré et al. 2018 found for
-music). Cost grows with the square of a collection's length when the window is the whole
-collection: cap `window` for long collections.
+of cosine top-20 lists, 16 dims, min_count 5; co-occurrence lists: 0.27): skip-gram beats CBOW
+by far (0.19 against 0.13 at 10 epochs; CBOW gets worse with more epochs); the whole collection
+as window beats window 10 (0.19 against 0.12); 20 epochs beat 10 (0.21 against 0.19; 40 add
+nothing); a negative noise exponent beats gensim's 0.75 (0.23 against 0.21 at -0.5, as
+Caselles-Dupré et al. 2018 found for music). min_count matters most for neighbor lists (0.10 at
+1, 0.18 at 2, 0.23 at 5): an entity seen in one collection lands among that collection's entities
+and crowds their lists. The build drops such entities first (`[filter] min_count`, 2), so the
+default here is 1. With the whole collection as window the cost grows with the square of a
+collection's length: cap `window` for long collections.
 
 `gensim_vectors` is shared with node2vec (skip-gram on random walks).
 """

@@ -36,16 +36,6 @@ def _scan_kernel():
     import numba
 
     @numba.njit(cache=True, nogil=True)
-    def keyis(b, s, e, words, row):
-        m = words[row, -1]
-        if e - s != m:
-            return False
-        for t in range(m):
-            if b[s + t] != words[row, t]:
-                return False
-        return True
-
-    @numba.njit(cache=True, nogil=True)
     def scan(b, words, lengths, starts, ends, escaped):
         """Tokenize MPD JSON bytes b; returns (0, playlists, tracks) or (error code < 0, position, 0).
 
@@ -90,15 +80,25 @@ def _scan_kernel():
                     key = -1
                     pending = _OTHER
                     if not esc:
-                        if r == _ROOT and keyis(b, i + 1, j, words, 0):
-                            key, pending = nf + 1, _PLAYLISTS
-                        elif r == _PLAYLIST and keyis(b, i + 1, j, words, 1):
-                            key, pending = nf, _TRACKS
-                        elif r == _TRACK:
-                            for k in range(nf):
-                                if keyis(b, i + 1, j, words, 2 + k):
-                                    key = k
+                        # which of the words (padded, length last) the key is: rows 0 and 1 at their level, field rows in a track
+                        first, last = (0, 0) if r == _ROOT else (1, 1) if r == _PLAYLIST else (2, 1 + nf) if r == _TRACK else (1, 0)
+                        for row in range(first, last + 1):
+                            size = words[row, -1]
+                            if j - i - 1 != size:
+                                continue
+                            same = True
+                            for t in range(size):
+                                if b[i + 1 + t] != words[row, t]:
+                                    same = False
                                     break
+                            if same:
+                                if row == 0:
+                                    key, pending = nf + 1, _PLAYLISTS
+                                elif row == 1:
+                                    key, pending = nf, _TRACKS
+                                else:
+                                    key = row - 2
+                                break
                     if key >= 0:
                         if seen[key] > 0:
                             return -2, i, 0  # a key given twice
@@ -199,13 +199,6 @@ _SCAN = None
 def _intern_kernels():
     import numba
 
-    @numba.njit(cache=True, inline="always")
-    def fnv(buf, s, e):
-        h = np.uint64(14695981039346656037)
-        for p in range(s, e):
-            h = (h ^ np.uint64(buf[p])) * np.uint64(1099511628211)
-        return h
-
     @numba.njit(cache=True)
     def intern(buf, starts, ends, table, arena, used, off, ln, n, ids, first):
         """Ids of the strings buf[starts[t]:ends[t]], adding new ones (arena[off[i]:off[i] + ln[i]] is string i).
@@ -217,7 +210,11 @@ def _intern_kernels():
         for t in range(len(starts)):
             s, e = starts[t], ends[t]
             size = e - s
-            slot = fnv(buf, s, e) & mask
+            h = np.uint64(14695981039346656037)  # FNV-1a, then murmur's finalizer (spreads the low bits)
+            for p in range(s, e):
+                h = (h ^ np.uint64(buf[p])) * np.uint64(1099511628211)
+            h = (h ^ (h >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+            slot = (h ^ (h >> np.uint64(33))) & mask
             while True:
                 k = table[slot]
                 if k < 0:
@@ -248,7 +245,11 @@ def _intern_kernels():
     def rehash(table, arena, off, ln, n):
         mask = np.uint64(len(table) - 1)
         for k in range(n):
-            slot = fnv(arena, off[k], off[k] + ln[k]) & mask
+            h = np.uint64(14695981039346656037)  # as in intern
+            for p in range(off[k], off[k] + ln[k]):
+                h = (h ^ np.uint64(arena[p])) * np.uint64(1099511628211)
+            h = (h ^ (h >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+            slot = (h ^ (h >> np.uint64(33))) & mask
             while table[slot] >= 0:
                 slot = (slot + np.uint64(1)) & mask
             table[slot] = k
