@@ -4,8 +4,9 @@ The table is the build's embedding (16 dims by default) quantized to int8 with o
 entity and dimension, so squared distances are exact integers in Python and in JavaScript alike.
 Both queries are specified step by step in docs/averager.md, which the browser twin follows:
 
-- `between(t, a, b, mix)`: cost(j) = max(wa D(a, j), wb D(b, j)), lowest first: entities close to
-  both a and b (the weighted farther distance decides), not just close to one of them.
+- `between(t, a, b, mix)`: cost(j) = max(wa rank_a(j), wb rank_b(j)), lowest first, where rank_a(j)
+  is j's place in a's ranking of all entities by table distance: entities that rank high in both
+  a's and b's lists (the worse of the two places decides), not in one of them.
 - `more_like(t, neighbors, ids)`: score(j) = votes(j) / max votes + MORE_LIKE_WEIGHT near(j) / max near,
   highest first: neighbor-list votes (each query entity's list normalized to sum 1) plus the
   embedding's kernel 1 / (1 + d^2 / MORE_LIKE_BANDWIDTH) summed over the query.
@@ -121,14 +122,15 @@ def between(
     min_count: int = 0,
     max_count: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The k entities between a and b: ids int32 (<= k,), best first, and their scores float64 in (0, 1].
+    """The k entities between a and b: ids int32 (<= k,), best first, and their scores float64 in (0, 1).
 
-    cost(j) = max(wa * D(a, j), wb * D(b, j)) with D the integer squared distance of the table and
-    wa = ((1 - mix) / m)^2, wb = (mix / m)^2, m = max(mix, 1 - mix): mix 0.5 weighs a and b alike
-    (the farther of the two distances decides), 0 gives a's nearest, 1 b's nearest.
-    score(j) = 1 / (1 + scale^2 * cost(j)), the embedding's kernel at the weighted farther distance.
-    Ranked by cost ascending, ties by ascending id; a, b and entities whose popularity is below
-    min_count or above max_count are never returned. Fewer than k come back if fewer are left.
+    rank_a(j): j's place (1 = nearest) in a's ranking of all other entities by D(a, j), ties by
+    ascending id; rank_b likewise. cost(j) = max(wa * rank_a(j), wb * rank_b(j)) with
+    wa = (1 - mix) / m, wb = mix / m, m = max(mix, 1 - mix): at mix 0.5 the worse of the two ranks
+    decides, so the best entity ranks high in both lists, not in one of them; mix 0 gives a's
+    nearest, 1 b's nearest. score(j) = 1 - cost(j) / n. Ranked by cost ascending, ties by
+    ascending id; a, b and entities whose popularity is below min_count or above max_count are
+    never returned (they still count in the ranks). Fewer than k come back if fewer are left.
     """
     t = _tables(tables)
     a, b = _entity(a, t.n, "a"), _entity(b, t.n, "b")
@@ -139,11 +141,11 @@ def between(
     ok[a] = ok[b] = False
     u, v = 1.0 - float(mix), float(mix)
     m = max(u, v)
-    wa, wb = (u / m) * (u / m), (v / m) * (v / m)
-    cost = np.maximum(wa * t.sq_distances(a).astype(np.float64), wb * t.sq_distances(b).astype(np.float64))
+    wa, wb = u / m, v / m
+    qi = t.q.astype(np.int32)
+    cost = np.maximum(wa * _ranks(qi, a), wb * _ranks(qi, b))
     ids = _best(cost, ok, k, lowest=True)
-    c = np.float64(t.scale) * np.float64(t.scale)
-    return ids, 1.0 / (1.0 + c * cost[ids])
+    return ids, 1.0 - cost[ids] / t.n
 
 
 def more_like(
@@ -188,6 +190,16 @@ def _sq(qi: np.ndarray, i: int) -> np.ndarray:
     """int64 (n,): D(i, j) for every j, from q as int32 (n, dims); exact."""
     diff = qi - qi[i]
     return np.einsum("jd,jd->j", diff, diff).astype(np.int64)
+
+
+def _ranks(qi: np.ndarray, i: int) -> np.ndarray:
+    """float64 (n,): every entity's place in i's ranking of the others by D(i, j), ties by ascending id; i itself gets 0."""
+    d = _sq(qi, i)
+    d[i] = -1
+    order = np.lexsort((np.arange(len(d)), d))
+    rank = np.empty(len(d), dtype=np.float64)
+    rank[order] = np.arange(len(d), dtype=np.float64)
+    return rank
 
 
 def _votes(neighbors: Neighbors, query: np.ndarray) -> np.ndarray:

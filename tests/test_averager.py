@@ -12,9 +12,12 @@ from atlas.neighbors import Neighbors
 
 from tests.conftest import shared_data
 
-# A and B orthogonal; P leans to A (the midpoint's pick), DIAG lies on the diagonal (the balanced pick)
-A, B, NEAR_A, NEAR_B, P, DIAG, FAR = range(7)
-POINTS = np.array([[100, 0], [0, 100], [95, 5], [5, 95], [75, 25], [80, 80], [-100, -100]], dtype=np.float64)
+# A and B orthogonal; P leans to A (the midpoint's pick), Q to B, DIAG lies on the diagonal (the balanced pick)
+A, B, NEAR_A, NEAR_B, P, Q, DIAG, FAR = range(8)
+POINTS = np.array([[100, 0], [0, 100], [95, 5], [5, 95], [75, 25], [25, 75], [80, 80], [-100, -100]], dtype=np.float64)
+# A's ranking: NEAR_A 1, P 2, DIAG 3, Q 4, NEAR_B 5, B 6, FAR 7; B's: NEAR_B 1, Q 2, DIAG 3, P 4, NEAR_A 5, A 6, FAR 7
+RANK_A = {NEAR_A: 1, P: 2, DIAG: 3, Q: 4, NEAR_B: 5, FAR: 7}
+RANK_B = {NEAR_B: 1, Q: 2, DIAG: 3, P: 4, NEAR_A: 5, FAR: 7}
 
 
 def _exact(rows) -> av.Tables:
@@ -95,50 +98,46 @@ def test_squared_distances_are_exact_integers():
 
 def test_between_orthogonal_vectors_picks_the_diagonal_not_a_copy():
     t = av.quantize(POINTS)
-    ids, scores = av.between(t, A, B, k=5)
-    assert ids[0] == DIAG
-    assert ids.tolist() == [DIAG, P, NEAR_A, NEAR_B, FAR]  # NEAR_A and NEAR_B cost the same: ascending id
+    ids, scores = av.between(t, A, B, k=6)
+    # worse rank: DIAG 3, P 4, Q 4, NEAR_A 5, NEAR_B 5, FAR 7 (ties by ascending id)
+    assert ids.tolist() == [DIAG, P, Q, NEAR_A, NEAR_B, FAR]
     # the midpoint's nearest is P, which sits next to A
     da, db = t.sq_distances(A), t.sq_distances(B)
-    mid = np.array([P, NEAR_A, NEAR_B, DIAG, FAR])
-    assert mid[np.lexsort((mid, (da + db)[mid]))][0] == P
+    cand = np.array([NEAR_A, NEAR_B, P, Q, DIAG, FAR])
+    assert cand[np.lexsort((cand, (da + db)[cand]))][0] == P
     assert ids.dtype == np.int32 and scores.dtype == np.float64
-    assert np.all(np.diff(scores) <= 0) and np.all((scores > 0) & (scores <= 1))
+    assert scores.tolist() == [1 - 3 / 8, 1 - 4 / 8, 1 - 4 / 8, 1 - 5 / 8, 1 - 5 / 8, 1 - 7 / 8]
 
 
 def test_between_score_formula():
     t = av.quantize(POINTS)
-    ids, scores = av.between(t, A, B, mix=0.25, k=7)
-    da, db = t.sq_distances(A).astype(float), t.sq_distances(B).astype(float)
-    u, v = 0.75, 0.25
-    wa, wb = (u / u) * (u / u), (v / u) * (v / u)
-    cost = np.maximum(wa * da, wb * db)
-    s2 = float(t.scale) * float(t.scale)
-    for j, sc in zip(ids, scores):
-        assert sc == 1.0 / (1.0 + s2 * cost[j])  # exact, as the browser computes it
-    assert ids.tolist() == sorted((j for j in range(7) if j not in (A, B)), key=lambda j: (cost[j], j))
+    ids, scores = av.between(t, A, B, mix=0.25, k=8)
+    wa, wb = 0.75 / 0.75, 0.25 / 0.75
+    cost = {j: max(wa * RANK_A[j], wb * RANK_B[j]) for j in RANK_A}
+    assert ids.tolist() == sorted(cost, key=lambda j: (cost[j], j))
+    assert scores.tolist() == [1.0 - cost[j] / 8 for j in ids.tolist()]  # exact, as the browser computes it
 
 
 def test_between_mix_slides_from_a_to_b():
     t = av.quantize(POINTS)
-    assert av.between(t, A, B, mix=0.0, k=1)[0].tolist() == [NEAR_A]
-    assert av.between(t, A, B, mix=1.0, k=1)[0].tolist() == [NEAR_B]
+    assert av.between(t, A, B, mix=0.0, k=3)[0].tolist() == [NEAR_A, P, DIAG]
+    assert av.between(t, A, B, mix=1.0, k=3)[0].tolist() == [NEAR_B, Q, DIAG]
     assert av.between(t, A, B, mix=0.5, k=1)[0].tolist() == [DIAG]
 
 
 def test_between_excludes_a_b_and_filters_by_popularity():
     t = av.quantize(POINTS)
-    pop = np.array([9, 9, 9, 9, 9, 1, 9])
+    pop = np.array([9, 9, 9, 9, 9, 9, 1, 9])
     ids, _ = av.between(t, A, B, k=10, popularity=pop, min_count=2)
-    assert DIAG not in ids and A not in ids and B not in ids and len(ids) == 4 and ids[0] == P
+    assert ids.tolist() == [P, Q, NEAR_A, NEAR_B, FAR]  # DIAG filtered out; the ranks still count it
     ids, _ = av.between(t, A, B, k=10, popularity=pop, max_count=1)
     assert ids.tolist() == [DIAG]
     ids, _ = av.between(t, A, A, k=10)
-    assert A not in ids and len(ids) == 6 and ids[0] == NEAR_A
+    assert A not in ids and len(ids) == 7 and ids[0] == NEAR_A
 
 
 def test_ties_go_to_the_lower_id():
-    # entities 2..5 share one vector: equal costs and scores, returned in ascending id
+    # entities 2..5 share one vector: equal distances, ranked by ascending id in both queries
     t = _exact([[10, 0], [0, 10], [5, 5], [5, 5], [5, 5], [5, 5], [9, 9]])
     assert av.between(t, 0, 1, k=5)[0].tolist() == [2, 3, 4, 5, 6]
     nb = _lists({}, 7)
@@ -149,13 +148,13 @@ def test_ties_go_to_the_lower_id():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"a": 7}, "^a: expected an entity id in 0..6"),
-        ({"b": -1}, "^b: expected an entity id in 0..6"),
+        ({"a": 8}, "^a: expected an entity id in 0..7"),
+        ({"b": -1}, "^b: expected an entity id in 0..7"),
         ({"mix": 1.5}, r"^mix: expected a number in \[0, 1\]"),
         ({"k": 0}, "^k: expected int >= 1"),
         ({"min_count": 2}, "^popularity: needed for min_count"),
-        ({"popularity": np.ones(3)}, "^popularity: expected 7 counts"),
-        ({"popularity": np.ones(7), "min_count": 3, "max_count": 2}, "^max_count: expected None or >= min_count=3"),
+        ({"popularity": np.ones(3)}, "^popularity: expected 8 counts"),
+        ({"popularity": np.ones(8), "min_count": 3, "max_count": 2}, "^max_count: expected None or >= min_count=3"),
     ],
 )
 def test_between_errors_name_the_argument(kwargs, message):

@@ -82,10 +82,11 @@ def sentences(x: sp.spmatrix, seed: int = 0) -> list[list[str]]:
     return out
 
 
-def gensim_vectors(corpus: list[list[str]], n: int, dims: int, *, sg: int, window: int, negative: int, epochs: int, min_count: int, workers: int, seed: int, sample: float = 1e-3, ns_exponent: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
+def gensim_vectors(corpus: list[list[str]], n: int, dims: int, *, sg: int, window: int, negative: int, epochs: int, min_count: int, workers: int, seed: int, sample: float = 1e-3, ns_exponent: float = 0.75, shrink: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(vectors float32 (n, dims) in entity order, trained bool (n,)): gensim Word2Vec on token lists of str(j).
 
-    Untrained rows (entities gensim never saw or dropped) are zero.
+    shrink: gensim's random shrinking of the window (sequences: nearer tokens weigh more); off for
+    sets. Untrained rows (entities gensim never saw or dropped) are zero.
     """
     from gensim.models import Word2Vec
 
@@ -99,7 +100,7 @@ def gensim_vectors(corpus: list[list[str]], n: int, dims: int, *, sg: int, windo
             hs=0,
             negative=negative,
             window=window,
-            shrink_windows=False,
+            shrink_windows=shrink,
             epochs=epochs,
             min_count=min_count,
             sample=sample,
@@ -132,7 +133,7 @@ def word2vec(
 
     sg: 1 skip-gram, 0 CBOW. window: context size; 0 means the longest collection (every pair of a
     collection is a context pair). negative: noise words per pair. epochs: passes over the
-    collections. min_count: entities in fewer collections get the small random vectors. sample:
+    collections. min_count: entities in fewer collections (of two or more) get a zero vector. sample:
     gensim's down-sampling of frequent entities (0: off). ns_exponent: exponent of the
     frequency-based noise distribution. workers: gensim threads; 1 is deterministic for a seed.
     """

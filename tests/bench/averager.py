@@ -20,8 +20,10 @@ lists and embeddings come from the training users only.
   candidates held 5+ times (the popularity filter). Ranks are 1-based positions in A's (B's) own
   ranking of all entities by table distance, as % of n; "worse" is the larger of the two. Co-occurrence:
   share of results that share a collection with both A and B, and their better rank in A's and
-  B's full co-occurrence ranking (by the Weighting's score). midpoint = nearest to (A + B) / 2,
-  i.e. the smallest D(a, j) + D(b, j).
+  B's full co-occurrence ranking (by the Weighting's score). Alternatives: farther distance = the
+  smallest max(D(a, j), D(b, j)); midpoint = nearest to (A + B) / 2, i.e. the smallest
+  D(a, j) + D(b, j). `between` minimizes the worse rank itself, so its "worse" column is the
+  definition at work; the co-occurrence columns do not depend on the table.
 - more_like: per dataset and seed: popularity, the neighbor-vote baseline (`atlas.evaluate.recommend`),
   its two parts alone (normalized votes; the table's summed kernel) and `more_like`.
 """
@@ -211,13 +213,15 @@ def betweenness(name: str, x: sp.csr_matrix, counts: np.ndarray, vectors: np.nda
     ab = np.array([rng.choice(pool, 2, replace=False) for _ in range(pairs)])
     held, crank = _cooc(x, ab.ravel())
     eligible = np.flatnonzero(counts >= 5)
-    rows = {"between (mix 0.5)": [], "midpoint": [], "random": []}
+    rows = {"between (mix 0.5)": [], "farther distance": [], "midpoint": [], "random": []}
     for p, (a, b) in enumerate(ab):
         da, db = t.sq_distances(a), t.sq_distances(b)
         cand = eligible[(eligible != a) & (eligible != b)]
+        nearest = lambda cost: cand[np.lexsort((cand, cost[cand]))[:k]]  # noqa: E731
         picks = {
             "between (mix 0.5)": av.between(t, int(a), int(b), k=k, popularity=counts, min_count=5)[0],
-            "midpoint": cand[np.lexsort((cand, (da + db)[cand]))[:k]],
+            "farther distance": nearest(np.maximum(da, db)),
+            "midpoint": nearest(da + db),
             "random": rng.choice(cand, k, replace=False),
         }
         for m, j in picks.items():

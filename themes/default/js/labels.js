@@ -32,7 +32,7 @@ const hit = (a, boxes) => boxes.some((b) => a[0] < b[2] && a[2] > b[0] && a[1] <
  * `camera`: camera.js or orbit.js. `points`: points.js (world, diameter). `site`: data.js.
  * `visible(i)`: whether filters show entity i. `obstacles()`: [[x0, y0, x1, y1]] in canvas CSS px
  * that labels must not cover (panels, search box). `groupVisible(group)`: whether a region shows.
- * Returns {setRecord(rec), setPriority(ids), schedule(), follow(), placed(), idle()}.
+ * Returns {setRecord(rec), setPriority(ids), start(), schedule(), follow(), placed(), idle()}.
  */
 export function createLabels(layer, { pts, camera, points, site, visible, obstacles, groupVisible = () => true }) {
   const { n } = pts;
@@ -60,7 +60,7 @@ export function createLabels(layer, { pts, camera, points, site, visible, obstac
   };
 
   // Importance: the record's most popular entities in order, then the rest by size class (a counting sort).
-  let order = bySize();
+  let order = null; // made at the first placement, not before the first draw
   function bySize(first = []) {
     const out = new Uint32Array(n);
     const taken = new Uint8Array(n);
@@ -177,13 +177,14 @@ export function createLabels(layer, { pts, camera, points, site, visible, obstac
           if (w <= W * REGION_WIDTH && inside(b) && !hit([b[0] - PAD, b[1] - PAD, b[2] + PAD, b[3] + PAD], boxes)) {
             boxes.push(b);
             out.push({ id: -1, group: record.group[j], kind: 'region', text, world: record.pos[j], dx: -w / 2, dy: -h / 2, w, h });
-            if (record.source?.[j] == null) parts.slice(0, k).forEach((t) => named.add(t));
+            parts.slice(0, k).forEach((t) => named.add(t)); // member names it shows are not repeated nearby
             break;
           }
         }
       }
     }
     const seen = new Set(priority);
+    order ??= bySize(record?.top_ids ?? []);
     for (let k = 0, scanned = 0; k < n && count < max && scanned < SCAN_LIMIT; k++) {
       const id = order[k];
       if (seen.has(id) || !visible(id) || !at(id)) continue;
@@ -223,7 +224,7 @@ export function createLabels(layer, { pts, camera, points, site, visible, obstac
     }
   }
 
-  let last = 0, timer = 0;
+  let last = 0, timer = 0, started = false;
   function run() {
     timer = 0;
     last = performance.now();
@@ -231,7 +232,7 @@ export function createLabels(layer, { pts, camera, points, site, visible, obstac
   }
   /** Ask for a new placement: at once if the last is old enough, else after the throttle delay. */
   function schedule() {
-    if (timer) return; // the pending placement will see the camera as it is then
+    if (timer || !started) return; // the pending placement will see the camera as it is then
     const wait = THROTTLE_MS - (performance.now() - last);
     timer = setTimeout(run, Math.max(0, wait));
   }
@@ -242,12 +243,14 @@ export function createLabels(layer, { pts, camera, points, site, visible, obstac
       record = rec;
       if (rec) {
         rec.top_ids.forEach((id, k) => popular.set(id, rec.top_names[k]));
-        order = bySize(rec.top_ids);
+        order = null;
       }
       schedule();
     },
     /** Entities labelled first: the selection, then its neighbors. */
     setPriority(ids) { priority = ids.slice(); schedule(); },
+    /** Begin placing labels (after the first draw: the map comes first). */
+    start() { started = true; schedule(); },
     schedule,
     follow,
     /** [{id, kind, text, box: [x0, y0, x1, y1]}] as shown (canvas CSS px). */

@@ -87,7 +87,13 @@ async function start() {
   // Picking skips hidden points (dimmed ones stay pickable: they are on screen).
   const skip = (i) => !filters.dim && !filters.visible(i);
   const span = [pts.hi[0] - pts.lo[0] || 1, pts.hi[1] - pts.lo[1] || 1];
-  const picker = pts.dims === 3 ? createScreenPicker(pts.n, points.world, camera.project) : createPicker(pts.x, pts.y);
+  // Built on the first pick, not before the first draw.
+  let pickerMade = null;
+  const picker = {
+    get made() { return (pickerMade ??= pts.dims === 3 ? createScreenPicker(pts.n, points.world, camera.project) : createPicker(pts.x, pts.y)); },
+    nearest(...args) { return this.made.nearest(...args); },
+    invalidate() { pickerMade?.invalidate?.(); },
+  };
   /** Entity under canvas position (x, y) in CSS px, or -1. */
   function pickAt(x, y, pointerType = 'mouse') {
     const r = HIT_RADIUS[pointerType] ?? HIT_RADIUS.mouse;
@@ -155,7 +161,7 @@ async function start() {
   camera.onChange(() => {
     requestDraw();
     labels.schedule();
-    picker.invalidate?.();
+    picker.invalidate();
     linkWriter.schedule();
   });
   new ResizeObserver(() => { resize(); updateInsets(); requestDraw(); }).observe(canvas);
@@ -325,7 +331,7 @@ async function start() {
   }
   function applyFilters() {
     points.setVisible(filters.mask(), filters.dim);
-    picker.invalidate?.();
+    picker.invalidate();
     showLegend();
     requestDraw();
     linkWriter.schedule();
@@ -369,7 +375,7 @@ async function start() {
     labels.setRecord(rec);
     if (filters.mask()) regionsShown().catch((e) => console.error(e));
   }, (e) => { console.error(e); labels.setRecord(null); });
-  labels.schedule();
+  labels.start();
 
   /** Apply a link's state (at start, and when the hash is edited). */
   // A part of a link this site cannot show (a column it lacks) is left out, said in the console.

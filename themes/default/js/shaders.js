@@ -9,7 +9,7 @@ const POINT_BODY = `
   float d = mix(sizeMin, sizeMax, size) * boost;
   gl_PointSize = max(1.0, d * dpr);
   // Points below a pixel fade instead of shrinking further.
-  float a = alpha * clamp(d * dpr, 0.25, 1.0);
+  float a = alpha * fade * clamp(d * dpr, 0.25, 1.0);
   if (vis < 0.5) {
     a *= hiddenAlpha;
     if (hiddenAlpha <= 0.0) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); gl_PointSize = 0.0; }
@@ -28,9 +28,11 @@ void main() {
   vec2 world = lo + vec2(x, y) * span;
   vec2 px = (world - centre) * scale;
   gl_Position = vec4(px / (0.5 * viewport), 0.0, 1.0);
+  float fade = 1.0;
 ${POINT_BODY}`;
 
-// 3D: sizes shrink with distance; `depthRef` is the distance at which a point has its 2D size.
+// 3D: sizes shrink and points fade with distance; `depthRef` is the distance at which a point
+// has its 2D size and full opacity.
 export const POINTS3_VERT = `
 precision highp float;
 attribute float x, y, z, size, vis;
@@ -43,6 +45,7 @@ void main() {
   vec3 world = lo + vec3(x, y, z) * span;
   gl_Position = viewProj * vec4(world, 1.0);
   float boost = clamp(depthRef / max(gl_Position.w, 1e-6), 0.35, 2.5);
+  float fade = mix(0.35, 1.0, clamp(boost * boost, 0.0, 1.0)); // far points fainter: a depth cue
   if (gl_Position.w <= 0.0) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); }
 ${POINT_BODY}`;
 
