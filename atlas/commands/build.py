@@ -66,11 +66,11 @@ def embedding(src, nbrs, cfg: dict, spec: dict):
 
         if src.collections is None:
             raise DataError(f"{specs.field_line(spec, 'embedding', 'method')}: word2vec needs collections (playlists or interactions)")
-        return word2vec(src.collections, cfg["dims"], seed=cfg["seed"])
+        return word2vec(src.collections, cfg["dims"], seed=cfg["seed"], window=cfg["window"], negative=cfg["negative"], epochs=cfg["iterations"] or 20, workers=cfg["workers"])
     from atlas.embed.node2vec import node2vec
 
     graph = src.graph if src.graph is not None else nbrs.to_csr()
-    return node2vec(graph, cfg["dims"], seed=cfg["seed"])
+    return node2vec(graph, cfg["dims"], seed=cfg["seed"], p=cfg["p"], q=cfg["q"], walk_length=cfg["walk_length"], walks_per_node=cfg["walks_per_node"], window=cfg["window"] or 5, negative=cfg["negative"], epochs=cfg["iterations"] or 1, workers=cfg["workers"])
 
 
 def resolved_spec(spec: dict) -> dict:
