@@ -3,7 +3,9 @@
 `region_labels(groups, names, counts, columns, xy)` labels each group with the majority value of
 the metadata column that is most *informative* for it (its majority value covers at least
 `min_share` of the group and is at least `min_lift` times as common there as in the whole atlas;
-the one with the largest share wins),
+of several, the one with the largest share × log(lift) wins; many-valued columns such as tags
+have small shares: last.fm's clusters have their top tag on 12-30% of their artists, 4-10 times
+as often as overall),
 else with the names of its most popular members; the label sits on the group's medoid (the member
 nearest, on average, to the others; estimated on a seeded sample for large groups).
 
@@ -116,8 +118,8 @@ def region_labels(
     xy: np.ndarray,
     *,
     column: str = "cluster",
-    min_share: float = 0.4,
-    min_lift: float = 1.5,
+    min_share: float = 0.12,
+    min_lift: float = 2.0,
     min_members: int = 3,
     members: int = 3,
     sample: int = 1024,
@@ -162,7 +164,7 @@ def region_labels(
     for j in by_size:
         g, size = ids[j], int(sizes[j])
         m = np.flatnonzero(groups == g)
-        best = None  # (share, column, label)
+        best = None  # (score, column, label)
         for c, (cat, lab) in cats.items():
             cm = cat[m]
             cm = cm[cm >= 0]
@@ -172,8 +174,9 @@ def region_labels(
             v = int(np.argmax(hist))
             share = hist[v] / size
             lift = share / overall[c][v]
-            if hist[v] >= min_members and share >= min_share and lift >= min_lift and (best is None or share > best[0]):
-                best = (share, c, lab[v])
+            score = share * np.log(lift) if lift > 0 else 0.0
+            if hist[v] >= min_members and share >= min_share and lift >= min_lift and (best is None or score > best[0]):
+                best = (score, c, lab[v])
         by_pop = m[np.argsort(rank[m], kind="stable")]
         if best is not None:
             text.append(best[2])

@@ -14,7 +14,7 @@ def _three_groups():
     groups = np.array([0] * 5 + [1] * 4 + [2] * 4)
     names = [f"n{i}" for i in range(13)]
     counts = np.array([5, 50, 1, 2, 3, 9, 8, 7, 30, 4, 40, 1, 20])
-    genre = ["rock"] * 4 + [None] + ["jazz"] * 3 + ["rock"] + ["rock", "jazz", "folk", "soul"]
+    genre = ["rock"] * 4 + [None] + ["jazz"] * 3 + ["blues"] + [None, "jazz", "folk", "soul"]
     xy = np.array([[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1], [10, 0], [11, 0], [9, 0], [10.2, 0.1], [0, 10], [0, 11], [0, 9], [5, 5]], float)
     return groups, names, counts, {"genre": genre}, xy
 
@@ -45,12 +45,24 @@ def test_a_value_common_everywhere_is_not_informative():
     assert lab.text[0] == "n1 · n0 · n4"
 
 
+def test_the_column_with_the_best_share_and_lift_wins():
+    # A tag on 40% of a group, 5 times as often as overall, beats an era on half of it that is only
+    # 2.5 times as common as overall (share x log(lift): 0.64 against 0.46).
+    groups = np.repeat([0, 1, 2, 3, 4], 10)
+    tag = (["hip-hop"] * 4 + [None] * 6) + ["rock"] * 10 + ["pop"] * 10 + ["folk"] * 10 + ["jazz"] * 10
+    era = (["90s"] * 5 + ["00s"] * 5) * 2 + ["10s"] * 30
+    lab = region_labels(groups, [f"n{i}" for i in range(50)], np.arange(50), {"era": era, "tag": tag}, np.zeros((50, 2)))
+    assert (lab.text[0], lab.source[0]) == ("hip-hop", "tag")
+    no_tag = region_labels(groups, [f"n{i}" for i in range(50)], np.arange(50), {"era": era}, np.zeros((50, 2)))
+    assert (no_tag.text[0], no_tag.source[0]) == ("90s · n9", "era")  # group 1 is 90s too: each names its most popular
+
+
 def test_same_majority_in_two_groups_adds_a_member_name():
-    groups = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])
-    genre = ["rock"] * 6 + ["jazz"] * 3
-    counts = np.array([1, 5, 2, 7, 1, 1, 1, 1, 1])
-    lab = region_labels(groups, [f"n{i}" for i in range(9)], counts, {"genre": genre}, np.arange(18, dtype=float).reshape(9, 2))
-    assert lab.text == ["rock · n1", "rock · n3", "jazz"]
+    groups = np.repeat([0, 1, 2, 3, 4], 3)
+    genre = ["rock"] * 6 + ["jazz"] * 3 + ["folk"] * 3 + ["soul"] * 3
+    counts = np.array([1, 5, 2, 7, 1, 1] + [1] * 9)
+    lab = region_labels(groups, [f"n{i}" for i in range(15)], counts, {"genre": genre}, np.arange(30, dtype=float).reshape(15, 2))
+    assert lab.text == ["rock · n1", "rock · n3", "jazz", "folk", "soul"]
 
 
 def test_numeric_columns_label_by_their_bins_and_long_names_shorten():
@@ -59,7 +71,7 @@ def test_numeric_columns_label_by_their_bins_and_long_names_shorten():
     groups = np.repeat([0, 1], n // 2)
     year = np.where(groups == 0, rng.integers(1950, 1960, n), rng.integers(2000, 2020, n)).tolist()
     names = ["A very long name that goes on and on " + str(i) for i in range(n)]
-    lab = region_labels(groups, names, np.arange(n), {"year": year}, rng.normal(size=(n, 3)), min_share=0.2)
+    lab = region_labels(groups, names, np.arange(n), {"year": year}, rng.normal(size=(n, 3)), min_lift=1.5)
     assert all(t.startswith("year ") and "–" in t for t in lab.text), lab.text
     assert lab.pos.shape == (2, 3)
     plain = region_labels(groups, names, np.arange(n), {}, rng.normal(size=(n, 2)))

@@ -35,6 +35,9 @@ def knn_edges(nbrs: Neighbors) -> tuple[np.ndarray, np.ndarray]:
 
 #: node ranges (of about equal edge counts) the SGD spreads over threads
 RANGES = 64
+#: directed edges below which the SGD runs on one thread: an epoch is then too short to pay for waking the others
+#: (on a busy machine, waiting for them at each of hundreds of epochs took longer than the work)
+PARALLEL_EDGES = 200_000
 
 
 def _kernel():
@@ -139,7 +142,15 @@ def optimize(edges: np.ndarray, weights: np.ndarray, init: np.ndarray, *, epochs
     indptr = both.indptr.astype(np.int64)
     eps = both.data.max() / both.data
     bounds = _ranges(indptr, RANGES)
-    return _SGD(y, indptr, both.indices.astype(np.int64), eps, int(epochs), float(negative_rate) / 2.0, float(a), float(b), float(gamma), float(lr), int(seed), bounds)
+    import numba
+
+    threads = numba.get_num_threads()
+    if indptr[-1] < PARALLEL_EDGES:  # the same result on one thread, without a wait for the others at every epoch
+        numba.set_num_threads(1)
+    try:
+        return _SGD(y, indptr, both.indices.astype(np.int64), eps, int(epochs), float(negative_rate) / 2.0, float(a), float(b), float(gamma), float(lr), int(seed), bounds)
+    finally:
+        numba.set_num_threads(threads)
 
 
 def default_epochs(n: int) -> int:
