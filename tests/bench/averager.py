@@ -1,9 +1,9 @@
 """Averager figures: table format by dimension, between-ness, more_like recall. Run by hand from the repository root:
 
-    python tests/bench/averager.py                          # all parts, dims 8 16 32, seed 0 (10-20 minutes on 2 cores)
+    python tests/bench/averager.py                          # all parts, dims 8 16 32, seed 0 (about 10 minutes on 2 busy cores)
     python tests/bench/averager.py --parts between          # one part: tables, between or more_like
     python tests/bench/averager.py --parts more_like --seeds 0 1 2 3 4
-    python tests/bench/averager.py --parts tables --dims 8 12 16 24 32
+    python tests/bench/averager.py --dims 8 12 16 24 32 --seeds 0 1 2 3 4   # the figures in docs/averager.md (about 25 minutes)
 
 Every table comes from the pipeline's own stages: neighbor lists `cooccurrence_neighbors(x, 20,
 Weighting())` (the demo: its spec's [neighbors]), embedding `mde(lists, dims, seed=0)`, then
