@@ -153,3 +153,26 @@ def test_neighbors_embedding_and_layout_recover_planted_communities(tmp_path):
     assert np.mean(in_lists > 0.5) >= 0.97, np.mean(in_lists > 0.5)
     assert np.mean(on_map > 0.5) >= 0.97, np.mean(on_map > 0.5)
     assert in_lists.mean() >= 0.9 and on_map.mean() >= 0.9
+
+
+def test_sgd_gives_the_same_positions_on_one_thread_and_on_all():
+    """The kernel's determinism: each node moves only itself, from a snapshot, with its own random draws."""
+    import numba
+
+    from atlas.embed.mde import PARALLEL_EDGES, optimize
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+    edges = np.unique(np.sort(rng.integers(0, n, (PARALLEL_EDGES, 2)), axis=1), axis=0)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    w = rng.integers(1, 3, len(edges)).astype(np.float32)
+    init = rng.normal(size=(n, 4)).astype(np.float32)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = optimize(edges, w, init, epochs=3, b=0.8, seed=7)
+    finally:
+        numba.set_num_threads(threads)
+    every = optimize(edges, w, init, epochs=3, b=0.8, seed=7)
+    np.testing.assert_array_equal(one, every)
+    assert not np.array_equal(every, optimize(edges, w, init, epochs=3, b=0.8, seed=8))
