@@ -32,6 +32,10 @@ QMAX = 127
 MORE_LIKE_BANDWIDTH = 2.0
 #: more_like: the weight of the embedding term against the neighbor-list votes.
 MORE_LIKE_WEIGHT = 0.5
+#: popularity_bounds: "popular" keeps the entities among the top POPULAR_SHARE by count (ties kept).
+POPULAR_SHARE = 0.1
+#: the viewer's popularity control.
+POPULARITY_MODES = ("all", "popular", "obscure")
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,23 @@ def more_like(
     score = _normalized(votes, ok) + MORE_LIKE_WEIGHT * _normalized(near, ok)
     best = _best(score, ok, k, lowest=False)
     return best, score[best]
+
+
+def popularity_bounds(count: np.ndarray, mode: str) -> tuple[int, int | None]:
+    """(min_count, max_count) of the viewer's popularity control for counts (n,).
+
+    "all": (0, None). "popular": min_count = the floor(n * POPULAR_SHARE)-th largest count (at least
+    the largest), so the top tenth stays, with ties. "obscure": max_count = the median count, the
+    entry at index floor((n - 1) / 2) of the ascending counts.
+    """
+    if mode not in POPULARITY_MODES:
+        raise ValueError(f"mode: expected one of {', '.join(POPULARITY_MODES)}, got {mode!r}")
+    c = np.sort(np.asarray(count, dtype=np.int64).ravel())
+    if mode == "all" or c.size == 0:
+        return 0, None
+    if mode == "popular":
+        return int(c[c.size - max(1, int(c.size * POPULAR_SHARE))]), None
+    return 0, int(c[(c.size - 1) // 2])
 
 
 # ------------------------------------------------------------------------------------------ parts

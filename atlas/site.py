@@ -163,7 +163,7 @@ def _theme_files(data: SiteData, chain: list[Path]) -> dict[str, bytes]:
     for folder in reversed(chain):  # the theme overrides what it extends
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
-            if path.is_file() and rel.parts[0] != "templates" and rel.name != "theme.toml":
+            if path.is_file() and rel.parts[0] not in ("templates", "src") and rel.name != "theme.toml":
                 files[f"assets/{rel.as_posix()}"] = path.read_bytes()
     return files
 

@@ -154,13 +154,14 @@ SYLLABLES = ["ka", "dor", "lu", "mi", "zen", "tra", "vel", "qui", "sho", "ran", 
 GENRES = ["rock", "jazz", "folk", "techno", "soul", "metal", "blues", "ambient"]
 
 
-def synthetic_site(out: Path, n: int, *, dims: int = 2, clusters: int = 24, k: int = 5, seed: int = 0) -> Path:
+def synthetic_site(out: Path, n: int, *, dims: int = 2, clusters: int = 24, k: int = 5, seed: int = 0, averager_dims: int = 0) -> Path:
     """Write a site of `n` made-up entities in `clusters` Gaussian blobs to `out` (atlas.site.write).
 
     Entities have syllable names, a Zipf-like popularity, `k` neighbors in their own blob, and two
     metadata columns: `genre` (mostly the blob's own of 8) and `year` (numeric, 5% missing). The
     points are colored by blob ("cluster"); `genre` and `year` have colors files too; the site has
-    region labels (atlas.labels). About 1 minute for a million entities.
+    region labels (atlas.labels). With `averager_dims`, averager tables of that many dims (the
+    blob's centre plus noise, as an embedding would place them). About 1 minute for a million entities.
     """
     from atlas import site
     from atlas.color import PALETTE, Colors, by_column
@@ -178,6 +179,12 @@ def synthetic_site(out: Path, n: int, *, dims: int = 2, clusters: int = 24, k: i
     packed = pack(xy, counts)
     o = packed.order
     blob, counts = blob[o], counts[o]
+    averager = None
+    if averager_dims:
+        from atlas.averager import tables
+
+        high = rng.normal(size=(clusters, averager_dims))[blob] + 0.35 * rng.normal(size=(n, averager_dims))
+        averager = tables(high.astype(np.float32))
     syl = np.array(SYLLABLES)
     parts = rng.integers(0, len(syl), (n, 3))
     cap = [a.capitalize() + b + c for a, b, c in zip(syl[parts[:, 0]], syl[parts[:, 1]], syl[parts[:, 2]])]
@@ -208,7 +215,7 @@ def synthetic_site(out: Path, n: int, *, dims: int = 2, clusters: int = 24, k: i
         name=out.name, title=f"Synthetic atlas: {n:,} points", description="Made-up entities in Gaussian blobs.",
         keys=[f"e{i}" for i in range(n)], names=names, columns=columns, counts=counts, packed=packed,
         colors=cluster, extra_colors=[by_column(columns["genre"], "genre"), by_column(columns["year"], "year")],
-        neighbors=Neighbors(ids, weight), averager=None, n_collections=0, spec={}, stages={},
+        neighbors=Neighbors(ids, weight), averager=averager, n_collections=0, spec={}, stages={},
         labels=region_labels(cluster.index, names, counts, columns, packed.positions(), seed=seed),
     )
     site.write(data, out, site.find_theme("default"))

@@ -26,6 +26,11 @@ lists and embeddings come from the training users only.
   definition at work; the co-occurrence columns do not depend on the table.
 - more_like: per dataset and seed: popularity, the neighbor-vote baseline (`atlas.evaluate.recommend`),
   its two parts alone (normalized votes; the table's summed kernel) and `more_like`.
+- page: the queries in Chromium (themes/default/js/averager.js) on a synthetic site of --n entities
+  (default 100,000; tests/browser.py synthetic_site with 16-dim tables): median milliseconds of 50
+  queries measured in the page with performance.now() (files loaded first), for 5 pairs (between)
+  and sets of 5 and 25 (more_like), and the tables' bytes per entity. `--parts page` alone takes
+  about a minute.
 """
 
 from __future__ import annotations
@@ -284,9 +289,43 @@ def part_more_like(seeds: list[int]) -> None:
             print(f"{dataset:<10} {'mean':>4} " + " ".join(f"{v:>{max(10, len(h))}.4f}" for v, h in zip(m, names)) + f" {100 * (m[4] / m[1] - 1):>+6.1f}%", flush=True)
 
 
+def part_page(n: int) -> None:
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import DESKTOP, Visit, launch, serve, synthetic_site
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        folder = synthetic_site(Path(tmp) / "page", n, averager_dims=16, seed=3)
+        size = (folder / "averager.bin.br").stat().st_size
+        print(f"\n## page: {n:,} entities, 16 dims (site written in {time.perf_counter() - t0:.0f} s)")
+        print(f"averager.bin.br: {size:,} bytes, {size / n:.2f} bytes per entity (budget 20)")
+        rng = np.random.default_rng(0)
+        with sync_playwright() as p, serve(folder) as base:
+            browser = launch(p)
+            v = Visit(browser, base, **DESKTOP)
+            page = v.open()
+            print("| query | median ms of 50 (5 cases: min / median / max) |\n| --- | --- |")
+            cases = {
+                "between, mix 0.5": [("between", [int(a), int(b), 0.5]) for a, b in rng.integers(0, n, (5, 2))],
+                "between, mix 0.2": [("between", [int(a), int(b), 0.2]) for a, b in rng.integers(0, n, (5, 2))],
+                "more like, 5 ids": [("set", [rng.choice(n, 5, replace=False).tolist()]) for _ in range(5)],
+                "more like, 25 ids": [("set", [rng.choice(n, 25, replace=False).tolist()]) for _ in range(5)],
+            }
+            for label, runs in cases.items():
+                ms = [page.evaluate("([kind, args]) => atlas.averager.time(kind, args, 50)", [kind, args]) for kind, args in runs]
+                print(f"| {label} | {min(ms):.2f} / {float(np.median(ms)):.2f} / {max(ms):.2f} |")
+            assert v.errors == [], v.errors
+            v.close()
+            browser.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--parts", nargs="+", default=["tables", "between", "more_like"], choices=["tables", "between", "more_like"])
+    p.add_argument("--parts", nargs="+", default=["tables", "between", "more_like", "page"], choices=["tables", "between", "more_like", "page"])
+    p.add_argument("--n", type=int, default=100_000, help="entities of the page part's synthetic site (default 100000)")
     p.add_argument("--dims", nargs="+", type=int, default=[8, 16, 32], help="dimensions of the tables part (default 8 16 32)")
     p.add_argument("--seeds", nargs="+", type=int, default=[0], help="split seeds of the more_like part (default 0)")
     a = p.parse_args(argv)
@@ -299,6 +338,8 @@ def main(argv: list[str] | None = None) -> None:
         part_between()
     if "more_like" in a.parts:
         part_more_like(a.seeds)
+    if "page" in a.parts:
+        part_page(a.n)
 
 
 if __name__ == "__main__":

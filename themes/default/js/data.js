@@ -305,6 +305,27 @@ export function createSite(cfg) {
       need(Array.isArray(rec.top_ids) && rec.top_ids.length === rec.top_names?.length, path, 'top_ids and top_names differ in length');
       return rec;
     },
+    /** The `averager` bundle (int8 table), or null when the site has none. */
+    averager: async () => {
+      const path = (await manifest()).data.averager;
+      return path ? bundle(path, 'averager') : null;
+    },
+    /** Uint32Array(n): how many collections hold each entity (the `popularity` bundle). */
+    popularity: async () => {
+      const path = (await manifest()).data.popularity;
+      if (!path) return null;
+      const b = await bundle(path, 'popularity');
+      need(b.arrays.count, path, 'array "count" is missing');
+      return b.arrays.count;
+    },
+    /** {ids, score} views of entity `id`'s neighbor list (-1 pads), as the averager reads it. */
+    async neighborRow(id) {
+      const { shard, row } = await shardOf(id);
+      const b = await site.neighbors(shard);
+      const k = b.shapes.ids[1];
+      need(row < b.shapes.ids[0], `neighbors shard ${shard}`, `has no entity ${id}`);
+      return { ids: b.arrays.ids.subarray(row * k, (row + 1) * k), score: b.arrays.score.subarray(row * k, (row + 1) * k) };
+    },
     colors: async (column) => {
       const path = (await manifest()).data.colors?.[column];
       if (!path) throw new FormatError(`${cfg.manifest}: no colors for column ${JSON.stringify(column)}`);

@@ -8,7 +8,9 @@
 // pointerType) -> id | null, search(query, limit) -> Promise<[{id, name, word}]>,
 // setColor(column) -> Promise, setFilter(column, bins) -> Promise, setDim(on), setScheme(s),
 // view() / setView(v), labels() -> [{id, kind, text, box}], link() -> the hash for this view,
-// restored: Promise (the view of the page's link), settled() -> Promise}.
+// restored: Promise (the view of the page's link), settled() -> Promise, tool (the averager
+// panel's {open, mode, pair, mix, pop, set, results, ms}), openTool(mode, id), closeTool(),
+// averager: {between(a, b, {mix, k, pop}), moreLike(ids, {k, pop}), time(kind, args, runs)}}.
 // Performance marks: 'atlas:points' (points decoded), 'atlas:first-draw' (tests/bench/viewer.py).
 // Errors that keep the map from showing replace the loading indicator with their message.
 
@@ -23,6 +25,7 @@ import { createLegend, rangeBins } from './legend.js';
 import { createFilters } from './filters.js';
 import { createLabels } from './labels.js';
 import { parseLink, formatLink, createLinkWriter } from './link.js';
+import { createTools } from './tools.js';
 
 /** How far (CSS px) from a point a click or tap may land and still select it. */
 const HIT_RADIUS = { mouse: 8, pen: 10, touch: 20 };
@@ -121,22 +124,37 @@ async function start() {
     regl.clear({ color: [...bg, 1] });
     points.draw(camera.state, dpr);
     labels.follow();
+    drawPath();
   };
   const requestDraw = () => {
     if (!queued) { queued = true; requestAnimationFrame(draw); }
   };
+  // The line from A to B while "Between" shows a pair.
+  const pathLine = document.querySelector('#paths .path-line');
+  function drawPath() {
+    const st = tools?.isOpen ? tools.state : null;
+    const ends = st?.mode === 'between' && st.pair[0] !== null && st.pair[1] !== null ? st.pair.map((i) => camera.project(points.world(i))) : null;
+    const hide = !ends || !ends[0] || !ends[1];
+    pathLine.toggleAttribute('hidden', hide);
+    if (hide) return;
+    pathLine.setAttribute('x1', ends[0][0]); pathLine.setAttribute('y1', ends[0][1]);
+    pathLine.setAttribute('x2', ends[1][0]); pathLine.setAttribute('y2', ends[1][1]);
+  }
 
   // Panels and selection.
   const panelEl = $('panel');
+  const toolEl = $('tool');
   const tooltip = createTooltip($('tip'));
   const busy = createBusy($('busy'));
   let selected = -1;
   let neighborIds = [];
   let hover = -1;
+  let focused = -1; // a result of "Between" pressed in the list
   let token = 0;
+  let tools = null;
 
   // Parts of the page labels must leave free, in canvas CSS px.
-  const covering = () => ['search-input', 'search-results', 'legend', 'panel', 'status']
+  const covering = () => ['search-input', 'search-results', 'tool-open', 'legend', 'panel', 'tool', 'status']
     .map((id) => $(id)?.getBoundingClientRect()).filter((r) => r && r.width > 0 && r.height > 0)
     .map((r) => [r.left, r.top, r.right, r.bottom]);
   let groupShown = null; // share of each region's cluster the filters show, or null
@@ -156,6 +174,7 @@ async function start() {
     filters: filters.active(),
     dim: filters.dim,
     scheme: scheme !== defaultScheme ? scheme : null,
+    ...(tools?.isOpen ? { tool: tools.state.mode, ...tools.state } : {}),
   });
 
   camera.onChange(() => {
@@ -167,13 +186,14 @@ async function start() {
   new ResizeObserver(() => { resize(); updateInsets(); requestDraw(); }).observe(canvas);
   // Labels keep clear of the panels: place them again when one opens, closes or changes size.
   const panelsMoved = new ResizeObserver(() => labels.schedule());
-  for (const id of ['legend', 'panel', 'search-results', 'status']) panelsMoved.observe($(id));
+  for (const id of ['legend', 'panel', 'tool', 'tool-open', 'search-results', 'status']) panelsMoved.observe($(id));
 
   function updateInsets() {
     const top = $('top')?.getBoundingClientRect().bottom ?? 0;
     let right = 0, bottom = 0;
-    if (!panelEl.hidden) {
-      const r = panelEl.getBoundingClientRect();
+    const side = !panelEl.hidden ? panelEl : !toolEl.hidden ? toolEl : null;
+    if (side) {
+      const r = side.getBoundingClientRect();
       if (r.width < innerWidth * 0.6) right = Math.max(0, innerWidth - r.left);
       else bottom = Math.max(0, innerHeight - r.top);
     }
@@ -182,15 +202,45 @@ async function start() {
   }
 
   function refreshMarks() {
-    const list = neighborIds.map((id) => ({ id, kind: 'neighbor' }));
-    if (hover >= 0 && hover !== selected) list.push({ id: hover, kind: 'hover' });
-    if (selected >= 0) list.push({ id: selected, kind: 'selected' });
-    points.setMarks(list);
-    points.setDimmed(selected >= 0);
+    const inTool = tools?.isOpen;
+    const list = inTool ? tools.marks() : neighborIds.map((id) => ({ id, kind: 'neighbor' }));
+    const top = inTool ? list.filter((m) => m.kind === 'selected') : selected >= 0 ? [{ id: selected, kind: 'selected' }] : [];
+    const rest = inTool ? list.filter((m) => m.kind !== 'selected') : list;
+    for (const h of [focused, hover]) if (h >= 0 && !top.some((m) => m.id === h)) rest.push({ id: h, kind: 'hover' });
+    points.setMarks([...rest, ...top]);
+    points.setDimmed(selected >= 0 || (inTool && top.length > 0));
     requestDraw();
   }
 
-  const panel = createPanel(panelEl, { onSelect: (id) => select(id), onClose: () => clear(), onResize: updateInsets });
+  const panel = createPanel(panelEl, {
+    onSelect: (id) => select(id), onClose: () => clear(), onResize: updateInsets,
+    onTool: (mode, id) => openTool(mode, id),
+  });
+
+  /** Open the averager panel in `mode`, with entity `id` as A or in the set; the entity panel closes. */
+  function openTool(mode, id = null) {
+    if (selected >= 0) clear();
+    focused = -1;
+    return tools.open(mode, id);
+  }
+  // The camera moves to show the pair or the set when it changes (not when the mix or filter does).
+  let shownKey = '';
+  const keyOf = ({ mode, pair, set }) => `${mode}:${mode === 'set' ? set : pair}`;
+  const chosenKey = () => (tools.isOpen ? keyOf(tools.state) : '');
+  function toolChanged() {
+    if (!tools.isOpen) focused = -1;
+    const key = chosenKey();
+    const chosen = tools.priority();
+    if (key !== shownKey && tools.results.length && chosen.length) {
+      shownKey = key;
+      const [first, ...others] = tools.state.mode === 'between' ? [...tools.state.pair, ...tools.results] : chosen;
+      camera.centreOn(points.world(first), others.map(points.world));
+    }
+    refreshMarks();
+    labels.setPriority(tools.isOpen ? tools.priority() : selected >= 0 ? [selected, ...neighborIds] : []);
+    updateInsets();
+    linkWriter.schedule();
+  }
 
   function clear() {
     token++;
@@ -208,6 +258,7 @@ async function start() {
   async function select(id, { moveCamera = true } = {}) {
     id = Number(id);
     if (!Number.isInteger(id) || id < 0 || id >= pts.n) throw new RangeError(`no entity ${id} (the atlas has ${pts.n})`);
+    tools?.close();
     const t = ++token;
     selected = id;
     neighborIds = [];
@@ -265,6 +316,7 @@ async function start() {
   attachGestures(canvas, camera, {
     onTap: (x, y, type) => {
       const id = pickAt(x, y, type);
+      if (tools?.isOpen) { if (id >= 0) tools.tap(id); return; }
       if (id >= 0) select(id);
       else if (selected >= 0) clear();
     },
@@ -272,7 +324,9 @@ async function start() {
     onFit: () => camera.fit(pts.lo, pts.hi, { animate: true }),
   });
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && selected >= 0 && !(e.target instanceof HTMLInputElement)) clear();
+    if (e.key !== 'Escape' || e.target instanceof HTMLInputElement) return;
+    if (tools?.isOpen) tools.close();
+    else if (selected >= 0) clear();
   });
   addEventListener('resize', updateInsets);
 
@@ -285,13 +339,25 @@ async function start() {
   status.done();
 
   // Everything below fetches lazily, after the first draw.
+  let searchIndex = null;
+  const loadSearch = () => (searchIndex ??= busy.track('Loading names for search', site.search().then(createSearchIndex)).catch((e) => { searchIndex = null; throw e; }));
   const search = attachSearch({
     input: $('search-input'),
     list: $('search-results'),
     limit: opts.search_results || 12,
-    load: () => busy.track('Loading names for search', site.search().then(createSearchIndex)),
+    load: loadSearch,
     onChoose: (id) => select(id),
   });
+
+  // The averager panel ("Between", "More like these"): its files load on first use.
+  tools = createTools(toolEl, {
+    site, searchIndex: loadSearch, rgb: (id) => points.rgb(id), k: opts.averager_results || 20, busy,
+    onChange: toolChanged,
+    onFocus: (id) => { focused = id; refreshMarks(); camera.centreOn(points.world(id)); },
+    onClose: () => tools.close(),
+    onResize: updateInsets,
+  });
+  for (const b of $('tool-open').querySelectorAll('button')) b.addEventListener('click', () => openTool(b.dataset.mode));
 
   // Colors and filters.
   async function coloring(column) {
@@ -365,7 +431,12 @@ async function start() {
   legend.setScheme(scheme === 'light');
   showLegend();
   if (matchMedia('(min-width: 700px)').matches) legendEl.open = true;
-  site.manifest().then((m) => legend.columns(Object.keys(m.data?.colors ?? {}), colorColumn || pts.colorBy), (e) => console.error(e));
+  site.manifest().then((m) => {
+    legend.columns(Object.keys(m.data?.colors ?? {}), colorColumn || pts.colorBy);
+    const averager = !!m.data?.averager;
+    $('tool-open').hidden = !averager;
+    panel.tools(averager);
+  }, (e) => console.error(e));
   site.verifyPoints().catch((e) => {
     console.error(e);
     status.error(`${e.message}. The map may be wrong: reload the page, or rebuild the site.`);
@@ -396,12 +467,21 @@ async function start() {
     }
     filters.dim = l.dim;
     await applyFilters();
-    if (l.selected !== null && l.selected < pts.n) {
-      if (l.selected !== selected) select(l.selected, { moveCamera: false });
-    } else if (selected >= 0) clear();
+    const valid = (i) => (i !== null && i < pts.n ? i : null);
+    if (l.tool) {
+      if (selected >= 0) clear();
+      const st = { mode: l.tool, pair: l.pair.map(valid), mix: l.mix, pop: l.pop, set: l.set.filter((i) => i < pts.n) };
+      if (l.view) shownKey = keyOf(st); // the link's view stays
+      await tools.apply(st, true);
+    } else {
+      tools.close();
+      if (l.selected !== null && l.selected < pts.n) {
+        if (l.selected !== selected) select(l.selected, { moveCamera: false });
+      } else if (selected >= 0) clear();
+    }
     requestDraw();
   }
-  const restored = (link.view || link.selected !== null || link.color || link.filters.size || link.dim || link.scheme
+  const restored = (link.view || link.selected !== null || link.color || link.filters.size || link.dim || link.scheme || link.tool
     ? applyLink(link) : Promise.resolve()).catch(fail);
   addEventListener('hashchange', () => {
     if (location.hash !== formatLink(linkState())) applyLink(parseLink(location.hash)).catch(fail);
@@ -448,6 +528,7 @@ async function start() {
     /** Resolves once the link is restored, the camera stopped, labels placed, the hash written and the last frame drawn. */
     settled: async () => {
       await restored;
+      await tools.settled();
       for (;;) {
         await nextFrame();
         if (!camera.animating && !queued && labels.idle() && !busy.active) break;
@@ -455,6 +536,40 @@ async function start() {
       linkWriter.flush();
     },
     readyResources: performance.getEntriesByType('resource').map((e) => e.name),
+    /** The averager panel: {open, mode, pair, mix, pop, set, results, ms (the last query's time)}. */
+    get tool() { return { open: tools.isOpen, ...tools.state, results: tools.results, ms: tools.lastMs }; },
+    openTool: (mode, id = null) => openTool(mode, id),
+    closeTool: () => tools.close(),
+    /** The queries on the site's files, as the panel runs them (docs/averager.md). */
+    // `simd: false` runs the plain JavaScript loops instead of the WebAssembly kernels.
+    averager: {
+      async between(a, b, { mix = 0.5, k = 20, pop = 'all', simd = true } = {}) {
+        const e = await tools.load();
+        return (simd ? e.averager : e.plain()).between(a, b, { mix, k, ok: e.ok(pop) });
+      },
+      async moreLike(ids, { k = 20, pop = 'all', simd = true } = {}) {
+        const e = await tools.load();
+        const rows = new Map(await Promise.all(ids.map(async (q) => [q, await site.neighborRow(q)])));
+        return (simd ? e.averager : e.plain()).moreLike(ids, (q) => rows.get(q), { k, ok: e.ok(pop) });
+      },
+      /** Whether the WebAssembly kernels run here. */
+      simd: async () => (await tools.load()).averager.simd,
+      /** Median milliseconds of `runs` queries (`kind` 'between': args [a, b, mix]; 'set': args [ids]), files loaded first. */
+      async time(kind, args, runs = 50) {
+        const e = await tools.load();
+        const ok = e.ok('all');
+        const rows = kind === 'set' ? new Map(await Promise.all(args[0].map(async (q) => [q, await site.neighborRow(q)]))) : null;
+        const ms = [];
+        for (let r = 0; r < runs; r++) {
+          const t0 = performance.now();
+          if (kind === 'set') e.averager.moreLike(args[0], (q) => rows.get(q), { ok });
+          else e.averager.between(args[0], args[1], { mix: args[2] ?? 0.5, ok });
+          ms.push(performance.now() - t0);
+        }
+        ms.sort((x, y) => x - y);
+        return ms[Math.floor(runs / 2)];
+      },
+    },
   };
   document.body.dataset.ready = '1';
   window.dispatchEvent(new CustomEvent('atlas:ready', { detail: { n: pts.n, dims: pts.dims } }));

@@ -40,17 +40,20 @@ export function createStatus(root) {
 }
 
 /**
- * The entity panel. `onSelect(id)` when a neighbor is chosen, `onClose()` when closed.
- * Returns {open(id), entity({name, key, columns}), neighbors(rows), error(message), close(), isOpen}.
+ * The entity panel. `onSelect(id)` when a neighbor is chosen, `onClose()` when closed, `onTool(mode, id)`
+ * when one of its averager buttons is pressed ('between': this entity as A; 'set': a set of it).
+ * Returns {open(id), entity({name, key, columns}), neighbors(rows), error(message), close(), tools(on), isOpen}.
  */
-export function createPanel(root, { onSelect, onClose, onResize }) {
+export function createPanel(root, { onSelect, onClose, onResize, onTool }) {
   const name = root.querySelector('.panel-name');
   const key = root.querySelector('.panel-key');
   const meta = root.querySelector('.panel-meta');
   const note = root.querySelector('.panel-note');
   const list = root.querySelector('.panel-list');
   const handle = root.querySelector('.sheet-handle');
+  const actions = root.querySelector('.panel-actions');
 
+  actions?.querySelectorAll('button').forEach((b) => b.addEventListener('click', () => onTool?.(b.dataset.mode, Number(root.dataset.id))));
   root.querySelector('.panel-close').addEventListener('click', () => onClose());
   handle.addEventListener('click', () => {
     const collapsed = root.classList.toggle('collapsed');
@@ -103,6 +106,8 @@ export function createPanel(root, { onSelect, onClose, onResize }) {
         return li;
       }));
     },
+    /** Show the averager buttons (the site has averager tables). */
+    tools(on) { if (actions) actions.hidden = !on; },
     error(message) {
       note.hidden = false;
       note.textContent = message;

@@ -66,9 +66,10 @@ export function createSearchIndex(rec) {
 /**
  * Wire the type-ahead box: `input` (role=combobox), `list` (role=listbox), `load()` resolving
  * to a search index (called on first focus or typing), `onChoose(id, name)`.
- * Keys: / focuses, ↑/↓ move, Enter chooses, Esc clears.
+ * Keys: / focuses (when `slash`), ↑/↓ move, Enter chooses, Esc clears. `keep`: leave the chosen
+ * name in the box (else it empties, ready for the next pick). Option ids start with `idPrefix`.
  */
-export function attachSearch({ input, list, load, onChoose, limit = 12 }) {
+export function attachSearch({ input, list, load, onChoose, limit = 12, slash = true, keep = true, idPrefix = 'atlas-result' }) {
   let index = null;
   let loading = null;
   let results = [];
@@ -91,7 +92,7 @@ export function attachSearch({ input, list, load, onChoose, limit = 12 }) {
   function render() {
     const items = results.map((r, i) => {
       const li = document.createElement('li');
-      li.id = `atlas-result-${i}`;
+      li.id = `${idPrefix}-${i}`;
       li.setAttribute('role', 'option');
       li.setAttribute('aria-selected', String(i === active));
       li.dataset.id = r.id;
@@ -109,7 +110,7 @@ export function attachSearch({ input, list, load, onChoose, limit = 12 }) {
       items.push(li);
     }
     list.replaceChildren(...items);
-    if (active >= 0) input.setAttribute('aria-activedescendant', `atlas-result-${active}`);
+    if (active >= 0) input.setAttribute('aria-activedescendant', `${idPrefix}-${active}`);
     else input.removeAttribute('aria-activedescendant');
     open(items.length > 0 && document.activeElement === input);
   }
@@ -132,7 +133,7 @@ export function attachSearch({ input, list, load, onChoose, limit = 12 }) {
   function choose(i) {
     const r = results[i];
     if (!r) return;
-    input.value = r.name;
+    input.value = keep ? r.name : '';
     results = [];
     active = -1;
     input.removeAttribute('aria-activedescendant');
@@ -157,7 +158,7 @@ export function attachSearch({ input, list, load, onChoose, limit = 12 }) {
       if (input.value) { input.value = ''; update(); } else input.blur();
     }
   });
-  document.addEventListener('keydown', (e) => {
+  if (slash) document.addEventListener('keydown', (e) => {
     const t = e.target;
     const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t?.isContentEditable;
     if (e.key === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
