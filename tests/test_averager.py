@@ -278,3 +278,15 @@ def test_lastfm_between_is_balanced_and_more_like_beats_neighbor_votes():
     n = t.n
     assert np.median(worse) / n < 0.25 and np.median(worse) < 0.5 * np.median(rnd_worse), (np.median(worse) / n, np.median(rnd_worse) / n)
     assert np.median(lean) < np.median(mid_lean), (np.median(lean), np.median(mid_lean))
+
+
+def test_popularity_bounds_of_the_viewer_control():
+    count = np.array([5, 1, 1, 9, 2, 1, 7, 3, 1, 4, 8, 1, 2, 6, 1, 1, 2, 3, 1, 10])  # n = 20
+    assert av.popularity_bounds(count, "all") == (0, None)
+    # popular: the 2nd largest (floor(20 * 0.1) = 2) is 9, so 9 and 10 stay.
+    assert av.popularity_bounds(count, "popular") == (9, None)
+    # obscure: the median, index floor(19 / 2) = 9 of the ascending counts.
+    assert av.popularity_bounds(count, "obscure") == (0, int(np.sort(count)[9])) == (0, 2)
+    assert av.popularity_bounds(np.array([4]), "popular") == (4, None)
+    with pytest.raises(ValueError, match="mode: expected one of all, popular, obscure, got 'rare'"):
+        av.popularity_bounds(count, "rare")
