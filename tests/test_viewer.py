@@ -317,9 +317,9 @@ def test_tap_point_phone(visit, files):
     assert 0 < x < 390 and 60 < y < box["y"], "the selection is centred above the sheet"
     drawn_pixels(page, "phone-selected")
     # The handle folds the sheet down to its title.
-    page.locator(".sheet-handle").tap()
+    page.locator("#panel .sheet-handle").tap()
     assert page.locator("#panel").bounding_box()["height"] < 150
-    page.locator(".panel-close").tap()
+    page.locator("#panel .panel-close").tap()
     assert page.locator("#panel").is_hidden()
 
 

@@ -368,8 +368,24 @@ def test_link_format_round_trips(syn_desk):
         const back = parseLink(hash);
         return {hash, back: {...back, filters: [...back.filters].map(([c, s]) => [c, [...s]])}};
     }""")
-    assert got["back"] == {"view": [0.125, -3.5, 2.75], "selected": 17, "color": "a:b c&d=é", "filters": [["a:b c&d=é", [0, 5]], ["year", [7]]], "dim": True, "scheme": "light"}
+    assert got["back"] == {
+        "view": [0.125, -3.5, 2.75], "selected": 17, "color": "a:b c&d=é", "filters": [["a:b c&d=é", [0, 5]], ["year", [7]]], "dim": True, "scheme": "light",
+        "tool": None, "pair": [None, None], "mix": 0.5, "pop": "all", "set": [],
+    }
     assert got["hash"].startswith("#v=0.125,-3.5,2.75&s=17&c=a:b%20c%26d%3D%C3%A9&")
+    # The averager panel's state: a pair with a mix and a filter, or a set; junk is dropped.
+    tools = page.evaluate("""async () => {
+        const { parseLink, formatLink } = await import('./assets/js/link.js');
+        const pick = ({ tool, pair, mix, pop, set }) => ({ tool, pair, mix, pop, set });
+        const a = formatLink({ tool: 'between', pair: [12, 40], mix: 0.25, pop: 'popular', set: [9] });
+        const b = formatLink({ tool: 'set', pair: [1, 2], mix: 0.5, pop: 'all', set: [3, 17, 52] });
+        return [a, pick(parseLink(a)), b, pick(parseLink(b)), pick(parseLink('#t=nope&a=x&b=-3&mix=2&pop=rare&set=4.x.4.5'))];
+    }""")
+    assert tools[0] == "#t=between&a=12&b=40&mix=0.25&pop=popular"
+    assert tools[1] == {"tool": "between", "pair": [12, 40], "mix": 0.25, "pop": "popular", "set": []}
+    assert tools[2] == "#t=set&set=3.17.52"
+    assert tools[3] == {"tool": "set", "pair": [None, None], "mix": 0.5, "pop": "all", "set": [3, 17, 52]}
+    assert tools[4] == {"tool": None, "pair": [None, None], "mix": 0.5, "pop": "all", "set": [4, 5]}
 
 
 # --- phones: touch, one hand ----------------------------------------------------------------
@@ -426,7 +442,7 @@ def test_phone_legend_and_filters_in_one_hand(opened, served, syn_site):
     settle(page)
     save(page, "phone-synthetic-selected")
     assert page.locator("#legend").is_hidden(), "the entity sheet replaces the legend"
-    page.locator(".panel-close").tap()
+    page.locator("#panel .panel-close").tap()
     assert page.evaluate("atlas.selected") is None
 
 

@@ -2,7 +2,7 @@
 // loading/error status, the entity panel (side panel on wide screens, bottom sheet on phones)
 // and the hover tooltip. Names and metadata go in with textContent only: they are data, not HTML.
 
-const el = (tag, cls, text) => {
+export const el = (tag, cls, text) => {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   if (text != null) e.textContent = text;
@@ -12,6 +12,29 @@ const el = (tag, cls, text) => {
 const fmtScore = (s) => (Math.abs(s) >= 100 ? s.toFixed(0) : s.toPrecision(3));
 const fmtValue = (v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(4) : String(v));
 const fmtBytes = (b) => (b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : `${Math.round(b / 1e3)} kB`);
+
+/**
+ * One row of a ranked list (neighbors, averager results): a button with the entity's color, name,
+ * score and a bar of score / top. `r`: {id, name, score, rgb}; `onPress(id)`; `title` optional.
+ */
+export function resultRow(r, top, onPress, title = '') {
+  const li = el('li', 'neighbor');
+  const b = el('button', 'neighbor-button');
+  b.type = 'button';
+  b.dataset.id = r.id;
+  if (title) b.title = title;
+  const dot = el('span', 'dot');
+  dot.style.background = `rgb(${r.rgb.join(',')})`;
+  const label = el('span', 'neighbor-name', r.name);
+  label.dir = 'auto';
+  const score = el('span', 'neighbor-score', fmtScore(r.score));
+  const bar = el('span', 'neighbor-bar');
+  bar.style.width = `${Math.max(2, (100 * Math.max(0, r.score)) / top)}%`;
+  b.append(dot, label, score, bar);
+  b.addEventListener('click', () => onPress(r.id));
+  li.append(b);
+  return li;
+}
 
 /** The loading indicator, then an error message if the page cannot show the map. */
 export function createStatus(root) {
@@ -88,23 +111,7 @@ export function createPanel(root, { onSelect, onClose, onResize, onTool }) {
       note.hidden = rows.length > 0;
       note.textContent = rows.length ? '' : 'No neighbors.';
       const top = Math.max(...rows.map((r) => r.score), 1e-9);
-      list.replaceChildren(...rows.map((r) => {
-        const li = el('li', 'neighbor');
-        const b = el('button', 'neighbor-button');
-        b.type = 'button';
-        b.dataset.id = r.id;
-        const dot = el('span', 'dot');
-        dot.style.background = `rgb(${r.rgb.join(',')})`;
-        const label = el('span', 'neighbor-name', r.name);
-        label.dir = 'auto';
-        const score = el('span', 'neighbor-score', fmtScore(r.score));
-        const bar = el('span', 'neighbor-bar');
-        bar.style.width = `${Math.max(2, (100 * Math.max(0, r.score)) / top)}%`;
-        b.append(dot, label, score, bar);
-        b.addEventListener('click', () => onSelect(r.id));
-        li.append(b);
-        return li;
-      }));
+      list.replaceChildren(...rows.map((r) => resultRow(r, top, onSelect)));
     },
     /** Show the averager buttons (the site has averager tables). */
     tools(on) { if (actions) actions.hidden = !on; },

@@ -10,20 +10,13 @@
 
 import { createAverager, eligible, popularityBounds, tablesFrom, POPULARITY_MODES } from './averager.js';
 import { attachSearch } from './search.js';
+import { el, resultRow } from './panels.js';
 
 export const MODES = ['between', 'set'];
 const TITLES = { between: 'Between', set: 'More like these' };
 const HELP = {
   between: 'Pick A and B (search, or tap the map): the results lie between them, near both. Slide to lean to A or B.',
   set: 'Add entities (search, or tap the map) to see what else fits the set. Tap one again to remove it.',
-};
-const fmtScore = (s) => s.toPrecision(3);
-
-const el = (tag, cls, text) => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text != null) e.textContent = text;
-  return e;
 };
 
 /**
@@ -140,25 +133,12 @@ export function createTools(root, { site, searchIndex, rgb, k = 20, onChange, on
   }
 
   function showResults(rows) {
-    list.replaceChildren(...rows.map((r) => {
-      const li = el('li', 'neighbor');
-      const b = el('button', 'neighbor-button');
-      b.type = 'button';
-      b.dataset.id = r.id;
-      const dot = el('span', 'dot');
-      dot.style.background = `rgb(${rgb(r.id).join(',')})`;
-      const label = el('span', 'neighbor-name', r.name);
-      label.dir = 'auto';
-      const score = el('span', 'neighbor-score', fmtScore(r.score));
-      const top = rows[0].score || 1;
-      const bar = el('span', 'neighbor-bar');
-      bar.style.width = `${Math.max(2, (100 * Math.max(0, r.score)) / top)}%`;
-      b.title = state.mode === 'set' ? `Add ${r.name} to the set` : `Show ${r.name} on the map`;
-      b.append(dot, label, score, bar);
-      b.addEventListener('click', () => (state.mode === 'set' ? pick(r.id) : onFocus?.(r.id)));
-      li.append(b);
-      return li;
-    }));
+    const top = rows[0]?.score || 1;
+    list.replaceChildren(...rows.map((r) => resultRow(
+      { ...r, rgb: rgb(r.id) }, top,
+      (id) => (state.mode === 'set' ? pick(id) : onFocus?.(id)),
+      state.mode === 'set' ? `Add ${r.name} to the set` : `Show ${r.name} on the map`,
+    )));
   }
 
   function say(text, error = false) {
