@@ -11,7 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 from atlas import evaluate as ev
-from atlas.cooccur import cooccurrence_neighbors
+from atlas.cooccur import cooccurrence_neighbors, occurrences
 from atlas.weights import SCHEMES, Weighting, collection_weights, score
 
 DATA = Path(__file__).parents[1].parent / "shared" / "data"
@@ -167,14 +167,15 @@ def load_lastfm(path: Path) -> sp.csr_matrix:
 def test_default_beats_raw_counts_on_lastfm():
     x = load_lastfm(_shared("lastfm-hetrec2011-2k", "user_artists.dat"))
     assert x.shape == (1892, 17632) and x.nnz == 92834
+    x = sp.csr_matrix(x[:, occurrences(x) >= 2])  # the artists sites/lastfm.toml keeps (min_count = 2)
     r = ev.held_out(x, {"default": Weighting(), "cosine_log": Weighting("cosine_log")}, seed=0)
     assert r.names == ("popularity", "raw counts", "default", "cosine_log")
-    assert r.evaluated == 377
+    assert r.evaluated == 376
     default, raw, pop = r["default"], r["raw counts"], r["popularity"]
-    # measured with seed 0: popularity 0.111, raw counts 0.198, cosine_log 0.239, default 0.27
-    assert default.recall > 1.2 * raw.recall and default.ndcg > 1.2 * raw.ndcg
+    # measured with seed 0: popularity 0.117, raw counts 0.253, cosine_log 0.279, default 0.285
+    assert default.recall > 1.1 * raw.recall and default.ndcg > 1.1 * raw.ndcg
     assert default.recall > r["cosine_log"].recall
-    assert raw.recall > pop.recall
+    assert raw.recall > 2 * pop.recall
 
 
 def load_goodbooks(path: Path) -> sp.csr_matrix:
@@ -186,7 +187,8 @@ def load_goodbooks(path: Path) -> sp.csr_matrix:
 def test_default_beats_raw_counts_on_goodbooks():
     x = load_goodbooks(_shared("goodbooks-10k", "to_read_first101169rows.csv"))
     assert x.shape == (10485, 6978) and x.nnz == 101169
+    x = sp.csr_matrix(x[:, occurrences(x) >= 2])  # the books sites/goodbooks.toml keeps (min_count = 2)
     r = ev.held_out(x, seed=0)
-    # measured with seed 0: popularity 0.076, raw counts 0.127, default 0.150
-    assert r["default"].recall > 1.1 * r["raw counts"].recall
+    # measured with seed 0: popularity 0.079, raw counts 0.134, default 0.144
+    assert r["default"].recall > 1.05 * r["raw counts"].recall
     assert r["default"].ndcg > 1.1 * r["raw counts"].ndcg
