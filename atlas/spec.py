@@ -74,7 +74,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "alpha": Field((int, float), -1.0, "collections weigh 1/len**alpha; -1: the scheme's default"),
         "beta": Field((int, float), -1.0, "rp3beta: popularity penalty exponent; -1: the default"),
         "shrink": Field((int, float), -1.0, "conditional_idf: pseudo-collections added to an entity's count; -1: the default"),
-        "support": Field((int, float), -1.0, "conditional_idf: pair support shrinkage; -1: the default"),
+        "support": Field((int, float), -1.0, "lmi, conditional_idf: pair support shrinkage; -1: the default"),
     },
     "embedding": {
         "method": Field(str, "mde", "how entities get vectors", choices=("mde", "pymde", "word2vec", "node2vec", "vectors")),

@@ -13,7 +13,7 @@ def test_eval_lastfm_default_beats_baselines_and_is_deterministic():
     fig = json.loads(proc.stdout)
     rows = {r["name"]: r for r in fig["neighbors"]}
     assert list(rows) == ["popularity", "raw counts", "neighbors", "rp3beta"]
-    assert rows["neighbors"]["recall"] > 1.2 * rows["raw counts"]["recall"]
+    assert rows["neighbors"]["recall"] > 1.1 * rows["raw counts"]["recall"]
     assert rows["neighbors"]["recall"] > rows["rp3beta"]["recall"] > rows["popularity"]["recall"]
     assert fig["protocol"]["holdout"] == 0.2 and fig["protocol"]["evaluated"] > 300
     again = json.loads(run_atlas("eval", "sites/lastfm.toml", "--json", "--no-layout").stdout)

@@ -78,6 +78,30 @@ def test_recommend_sums_neighbor_scores_and_skips_the_query():
     # ties go to the lower id: 3 and 4 both get .2 from entity 2
     assert ev.recommend(nb, sp.csr_matrix(np.array([[0, 0, 1, 0, 0]], dtype=np.float32)), at=2).tolist() == [[3, 4]]
 
+    # each list divided by its top score: from 1 -> 0 (1), 3 (1/3); from 2 -> 4 (1), 3 (1); 3 sums to 4/3
+    q12 = sp.csr_matrix(np.array([[0, 1, 1, 0, 0]], dtype=np.float32))
+    assert ev.recommend(nb, q12, at=3).tolist() == [[3, 0, 4]]
+    # raw scores: 0 (.9), 3 (.3 + .2), 4 (.2)
+    assert ev.recommend(nb, q12, at=3, normalize="none").tolist() == [[0, 3, 4]]
+    with pytest.raises(ValueError, match="^normalize: expected one of max, sum, none, got 'top'"):
+        ev.recommend(nb, q12, normalize="top")
+
+
+def test_recommend_normalized_equals_raw_scores_of_scaled_lists():
+    # scores are small integers times 2**e per list, with a top of 16 (max) or a total of 32 (sum) times 2**e:
+    # every division and sum is exact, so the two routes must give the same ids
+    rng = np.random.default_rng(2)
+    n, k = 60, 6
+    ids = np.array([rng.choice(np.delete(np.arange(n), i), k, replace=False) for i in range(n)], dtype=np.int32)
+    scale = 2.0 ** rng.integers(-3, 4, size=(n, 1))
+    tops = np.column_stack([np.full(n, 16), -np.sort(-rng.integers(1, 17, size=(n, k - 1)), axis=1)])
+    totals = np.array([[16, 8, 4, 2, 1, 1], [12, 8, 6, 3, 2, 1], [10, 9, 7, 3, 2, 1]])[rng.integers(0, 3, n)]
+    query = _random_collections(m=30, n=n, seed=4)
+    for normalize, w, size in (("max", tops, 16), ("sum", totals, 32)):
+        raw = Neighbors(ids, (w * scale).astype(np.float32))
+        want = ev.recommend(Neighbors(ids, (w / size).astype(np.float32)), query, at=10, normalize="none")
+        assert (ev.recommend(raw, query, at=10, normalize=normalize) == want).all()
+
 
 def test_recommend_popular_by_hand():
     train = sp.csr_matrix(np.array([[1, 1, 0, 1], [0, 1, 0, 1], [0, 1, 1, 0]], dtype=np.float32))  # counts 1, 3, 1, 2

@@ -1,8 +1,9 @@
 """`atlas eval SPEC`: how good are the neighbor lists, the embedding and the map, on held-out data.
 
-Protocol (atlas.evaluate): hold out 20% of the collections with a fixed seed, build everything from
-the rest, query with half of each held-out collection and score the hidden half (recall@20,
-NDCG@20). Rows, all from the same split:
+Protocol (atlas.evaluate), on the entities the spec's [filter] keeps: hold out 20% of the
+collections with a fixed seed, build everything from the rest, query with half of each held-out
+collection (item-kNN: the sum of the query's lists, each divided by its top score) and score the
+hidden half (recall@20, NDCG@20). Rows, all from the same split:
 - popularity, raw counts: baselines;
 - rp3beta: a strong simple baseline (Paudel et al.);
 - neighbors: the spec's weighting (what the site serves as "related");
