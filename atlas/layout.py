@@ -1,12 +1,18 @@
 """Layout: the embedding made into a 2D map or a 3D galaxy.
 
-- `umap` (default): UMAP's layout step on the precomputed neighbor lists: its a/b curve from
-  `min_dist`, its edge-sampled SGD with negative sampling (the kernel in `embed/mde.py`), started
-  from the PCA of the embedding so the map keeps the embedding's global shape. No NN-descent: the
-  neighbor lists are the graph.
+- `umap` (default): UMAP's layout step on a kNN graph: its a/b curve from `min_dist`, its
+  edge-sampled SGD with negative sampling (the kernel in `embed/mde.py`), started from the PCA of
+  the embedding so the map keeps the embedding's global shape.
 - `umap-learn`: the umap-learn library on the embedding vectors (its own kNN; slower).
-- `mde`: the neighbor lists embedded straight into 2 or 3 dimensions from a random start.
+- `mde`: the kNN graph embedded straight into 2 or 3 dimensions from a random start.
 - `pca`: the embedding projected (instant; also the 4-D → 3-D step of the Music Galaxy recipe).
+
+The kNN graph (`graph`, for `umap` and `mde`):
+- `embedding` (default): each entity's `n_neighbors` nearest in the embedding (cosine), found by
+  NN-descent from the neighbor lists (`neighbors.descend_neighbors`); the map then draws the
+  embedding it is judged against.
+- `lists`: the first `n_neighbors` of the neighbor lists themselves.
+
 """
 
 from __future__ import annotations
@@ -58,16 +64,31 @@ def find_ab(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
 
 
 METHODS = ("umap", "umap-learn", "mde", "pca")
+GRAPHS = ("embedding", "lists")
+#: NN-descent rounds from the neighbor lists to the embedding's own neighbors
+DESCENT_ROUNDS = 3
 
 
-def layout(emb: Embedding, nbrs: Neighbors | None = None, *, method: str = "umap", dims: int = 2, n_neighbors: int = 15, min_dist: float = 0.1, seed: int = 0, epochs: int = 0) -> Layout:
-    """Positions (n, dims) for the embedding `emb`; `nbrs` (the neighbor lists) drive `umap` and `mde`."""
+def knn_graph(emb: Embedding, nbrs: Neighbors, graph: str, k: int) -> Neighbors:
+    """The layout's kNN graph, k per entity: the embedding's nearest (cosine, NN-descent from `nbrs`) or `nbrs` itself."""
+    from atlas.neighbors import descend_neighbors
+
+    if graph == "embedding":
+        nbrs = descend_neighbors(emb.vectors, nbrs, rounds=DESCENT_ROUNDS)
+    k = min(k, nbrs.k)
+    return Neighbors(nbrs.ids[:, :k], nbrs.weight[:, :k])
+
+
+def layout(emb: Embedding, nbrs: Neighbors | None = None, *, method: str = "umap", dims: int = 2, n_neighbors: int = 10, min_dist: float = 0.1, seed: int = 0, epochs: int = 0, graph: str = "embedding") -> Layout:
+    """Positions (n, dims) for the embedding `emb`; `nbrs` (the neighbor lists) give `umap` and `mde` their kNN graph (see `graph`)."""
     from atlas.embed.mde import default_epochs, knn_edges, mde, optimize
 
     if dims not in (2, 3):
         raise ValueError(f"dims: expected 2 or 3, got {dims}")
     if method not in METHODS:
         raise ValueError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    if graph not in GRAPHS:
+        raise ValueError(f"graph: expected one of {', '.join(GRAPHS)}, got {graph!r}")
     v = emb.vectors
     n = v.shape[0]
     if method == "pca" or n <= dims + 2:
@@ -75,14 +96,11 @@ def layout(emb: Embedding, nbrs: Neighbors | None = None, *, method: str = "umap
     if method in ("umap", "mde") and nbrs is None:
         raise ValueError(f"nbrs: the {method} layout needs neighbor lists")
     if method == "mde":
-        return Layout(_normalise(mde(nbrs, dims, seed=seed).vectors), "mde")
+        return Layout(_normalise(mde(knn_graph(emb, nbrs, graph, n_neighbors), dims, seed=seed).vectors), "mde")
     init = pca(v, dims)
     init = init / (np.abs(init).max() or 1.0) * 10
     if method == "umap":
-        from atlas.neighbors import Neighbors as _N
-
-        k = min(n_neighbors, nbrs.k)
-        edges, w = knn_edges(_N(nbrs.ids[:, :k], nbrs.weight[:, :k]))
+        edges, w = knn_edges(knn_graph(emb, nbrs, graph, n_neighbors))
         a, b = find_ab(min_dist)
         xy = optimize(edges, w, init, epochs=epochs or default_epochs(n), a=a, b=b, seed=seed)
         return Layout(_normalise(xy), "umap")
