@@ -11,8 +11,24 @@ The kNN graph (`graph`, for `umap` and `mde`):
 - `embedding` (default): each entity's `n_neighbors` nearest in the embedding (cosine), found by
   NN-descent from the neighbor lists (`neighbors.descend_neighbors`); the map then draws the
   embedding it is judged against.
-- `lists`: the first `n_neighbors` of the neighbor lists themselves.
+- `lists`: the first `n_neighbors` of the neighbor lists themselves (the only graph before).
 
+Measured by tests/bench/layout.py (the `atlas eval` split, seed 0; 2-D): kNN preservation@10 and
+trustworthiness@10 against the embedding (cosine), map recall@20 on held-out collections.
+
+| data | graph, n_neighbors | preservation | trustworthiness | map recall |
+| --- | --- | --- | --- | --- |
+| lastfm | lists, 15 (before) | 0.326 | 0.949 | 0.078 |
+| lastfm | embedding, 10 | 0.547 | 0.996 | 0.083 |
+| lastfm | embedding, 15 | 0.495 | 0.995 | 0.077 |
+| goodbooks | lists, 15 (before) | 0.315 | 0.917 | 0.053 |
+| goodbooks | embedding, 10 | 0.554 | 0.992 | 0.066 |
+| goodbooks | embedding, 15 | 0.500 | 0.992 | 0.067 |
+
+The curve (min_dist 0 or 0.1, a = b = 1), negative samples (2, 5, 10) and epochs moved
+preservation by 0.01 to 0.03 at most; the graph is what matters. On lastfm sklearn's t-SNE of the
+same embedding kept 0.70 (map recall 0.092) in 200 s against 10 s here, and umap-learn (cosine)
+0.60 in 100 s.
 """
 
 from __future__ import annotations
@@ -65,7 +81,8 @@ def find_ab(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
 
 METHODS = ("umap", "umap-learn", "mde", "pca")
 GRAPHS = ("embedding", "lists")
-#: NN-descent rounds from the neighbor lists to the embedding's own neighbors
+#: NN-descent rounds from the neighbor lists to the embedding's own neighbors (preservation on lastfm with 1, 2, 3:
+#: 0.51, 0.54, 0.55)
 DESCENT_ROUNDS = 3
 
 

@@ -160,37 +160,35 @@ def _descent_kernel():
     import numba
 
     @numba.njit(cache=True, parallel=True)
-    def descend(u, ids, out_ids, out_w):
-        """One NN-descent round: row i keeps the k most similar (dot product of unit rows u) among ids[i] and ids[ids[i]]."""
+    def descend(u, ids, bounds, out_ids, out_w):
+        """One NN-descent round: row i keeps the k most similar (dot product of unit rows u) among ids[i] and
+        ids[ids[i]], best first, ties to the lower id. Rows are cut into ranges (bounds) run in parallel."""
         n, k = ids.shape
-        for i in numba.prange(n):
-            cand = np.empty(k + k * k, dtype=np.int64)
-            c = 0
-            for a in range(k):
-                j = ids[i, a]
-                if j < 0:
-                    continue
-                if j != i:
-                    cand[c] = j
-                    c += 1
-                for b in range(k):
-                    jj = ids[j, b]
-                    if jj >= 0 and jj != i:
-                        cand[c] = jj
-                        c += 1
-            cs = np.unique(cand[:c])  # ascending ids: the stable sort below breaks ties by id
-            neg = np.empty(len(cs), dtype=np.float32)
-            for t in range(len(cs)):
-                acc = np.float32(0.0)
-                for d in range(u.shape[1]):
-                    acc += u[i, d] * u[cs[t], d]
-                neg[t] = -acc
-            order = np.argsort(neg, kind="mergesort")
-            for t in range(k):
-                if t < len(cs):
-                    out_ids[i, t] = cs[order[t]]
-                    out_w[i, t] = -neg[order[t]]
-                else:
+        dim = u.shape[1]
+        for r in numba.prange(len(bounds) - 1):
+            seen = np.full(n, -1, dtype=np.int64)  # seen[j] == i: j is already a candidate of row i
+            for i in range(bounds[r], bounds[r + 1]):
+                seen[i] = i
+                m = 0
+                for a in range(k + k * k):
+                    j = ids[i, a] if a < k else (ids[ids[i, a // k - 1], a % k] if ids[i, a // k - 1] >= 0 else -1)
+                    if j < 0 or seen[j] == i:
+                        continue
+                    seen[j] = i
+                    sim = np.float32(0.0)
+                    for d in range(dim):
+                        sim += u[i, d] * u[j, d]
+                    if m == k and (sim < out_w[i, k - 1] or (sim == out_w[i, k - 1] and j > out_ids[i, k - 1])):
+                        continue
+                    at = min(m, k - 1)
+                    while at > 0 and (sim > out_w[i, at - 1] or (sim == out_w[i, at - 1] and j < out_ids[i, at - 1])):
+                        out_w[i, at] = out_w[i, at - 1]
+                        out_ids[i, at] = out_ids[i, at - 1]
+                        at -= 1
+                    out_w[i, at] = sim
+                    out_ids[i, at] = j
+                    m = min(m + 1, k)
+                for t in range(m, k):
                     out_ids[i, t] = -1
                     out_w[i, t] = 0.0
 
@@ -206,7 +204,8 @@ def descend_neighbors(vectors: np.ndarray, start: Neighbors, *, rounds: int = 3)
     Each round, every entity keeps the k most similar (cosine) among its current list and its
     neighbors' lists; weight = cosine similarity. Deterministic, on any number of threads.
     Exact search (`vector_neighbors`) costs n^2; a round here costs n k^2. From the co-occurrence
-    lists (k=20), 3 rounds found 88% (lastfm) and 92% (goodbooks) of the exact 10 nearest.
+    lists (k=20), 1, 2 and 3 rounds found 73%, 85% and 90% (lastfm) and 76%, 90% and 94% (goodbooks)
+    of the exact 10 nearest.
     """
     global _DESCENT
     v = np.asarray(vectors, dtype=np.float32)
@@ -219,9 +218,10 @@ def descend_neighbors(vectors: np.ndarray, start: Neighbors, *, rounds: int = 3)
     norms = np.linalg.norm(v, axis=1, keepdims=True)
     u = np.ascontiguousarray(v / np.where(norms > 0, norms, 1))
     ids = np.ascontiguousarray(start.ids, dtype=np.int64)
-    w = np.zeros(ids.shape, dtype=np.float32)
+    bounds = np.linspace(0, len(ids), min(64, len(ids)) + 1).astype(np.int64)
     for _ in range(rounds):
         out = np.empty_like(ids)
-        _DESCENT(u, ids, out, w)
+        w = np.empty(ids.shape, dtype=np.float32)
+        _DESCENT(u, ids, bounds, out, w)
         ids = out
     return Neighbors(ids.astype(np.int32), w)
