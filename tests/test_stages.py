@@ -116,14 +116,15 @@ def test_layout_on_the_embedding_graph_keeps_its_neighbors_better_than_on_rough_
     lists = vector_neighbors(v, 20)
     rough = Neighbors(np.concatenate([lists.ids[:, :5], rng.integers(0, 400, size=(400, 15))], axis=1).astype(np.int32), lists.weight)
     figures = {}
-    for graph in ("embedding", "lists"):
+    for graph in ("embedding", "both", "lists"):
         xy = layout(emb, rough, graph=graph, seed=1, epochs=100).xy
         figures[graph] = knn_preservation(v, xy, 10, sample=None, metric="cosine"), trustworthiness(v, xy, 10, sample=None, metric="cosine")
     assert figures["embedding"][0] > figures["lists"][0] + 0.05  # measured 0.49 vs 0.41
     assert figures["embedding"][1] > 0.95 > figures["lists"][1]  # 0.98 vs 0.91
+    assert figures["both"][0] > figures["lists"][0] and figures["both"][1] > figures["lists"][1]
     again = layout(emb, rough, graph="embedding", seed=1, epochs=100).xy
     np.testing.assert_array_equal(again, layout(emb, rough, graph="embedding", seed=1, epochs=100).xy)
-    with pytest.raises(ValueError, match=r"^graph: expected one of embedding, lists, got 'list'"):
+    with pytest.raises(ValueError, match=r"^graph: expected one of embedding, lists, both, got 'list'"):
         layout(emb, rough, graph="list")
 
 

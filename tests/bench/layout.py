@@ -33,11 +33,13 @@ VARIANTS = (
     ("lists, 10", {"graph": "lists", "n_neighbors": 10}, 0),
     ("embedding, 10, 1 round", {"graph": "embedding", "n_neighbors": 10}, 1),
     ("embedding, 10, 2 rounds", {"graph": "embedding", "n_neighbors": 10}, 2),
-    ("embedding, 10 (default)", {"graph": "embedding", "n_neighbors": 10}, 3),
+    ("embedding, 10", {"graph": "embedding", "n_neighbors": 10}, 3),
     ("embedding, 15", {"graph": "embedding", "n_neighbors": 15}, 3),
     ("embedding, 5", {"graph": "embedding", "n_neighbors": 5}, 3),
     ("embedding, 10, min_dist 0", {"graph": "embedding", "n_neighbors": 10, "min_dist": 0.0}, 3),
     ("embedding, 10, 3D", {"graph": "embedding", "n_neighbors": 10, "dims": 3}, 3),
+    ("both, 10 (default)", {"graph": "both", "n_neighbors": 10}, 3),
+    ("both, 5", {"graph": "both", "n_neighbors": 5}, 3),
 )
 
 
