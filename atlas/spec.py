@@ -92,7 +92,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "layout": {
         "method": Field(str, "umap", "how the embedding becomes a map", choices=("umap", "umap-learn", "mde", "pca")),
         "dims": Field(int, 2, "2 for a map, 3 for a galaxy", _range(2, 3)),
-        "n_neighbors": Field(int, 15, "umap: neighbors per point", _range(2, 200)),
+        "graph": Field(str, "both", "umap, mde: the kNN graph the map follows: `embedding` (each entity's nearest in the embedding), `lists` (the neighbor lists) or `both`", choices=("embedding", "lists", "both")),
+        "n_neighbors": Field(int, 10, "umap, mde: neighbors per point taken from each source of that graph", _range(2, 200)),
         "min_dist": Field((int, float), 0.1, "umap: minimum distance between points", _range(0.0, 1.0)),
         "seed": Field(int, 0, "random seed"),
     },

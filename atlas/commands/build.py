@@ -109,7 +109,7 @@ def run(spec_path: Path, out: Path | None = None, progress: Progress | None = No
     with progress.stage("embedding"):
         emb = embedding(src, nbrs, spec["embedding"], spec)
     with progress.stage("layout"):
-        lay = layout(emb, nbrs, method=spec["layout"]["method"], dims=spec["layout"]["dims"], n_neighbors=spec["layout"]["n_neighbors"], min_dist=spec["layout"]["min_dist"], seed=spec["layout"]["seed"])
+        lay = layout(emb, nbrs, method=spec["layout"]["method"], dims=spec["layout"]["dims"], n_neighbors=spec["layout"]["n_neighbors"], min_dist=spec["layout"]["min_dist"], seed=spec["layout"]["seed"], graph=spec["layout"]["graph"])
     with progress.stage("pack"):
         counts = src.counts()
         packed = pack(lay.xy, counts)

@@ -76,7 +76,7 @@ def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool 
         nbrs = cooccurrence_neighbors(split.train, k, weighting(spec["neighbors"]))
         train_src = Source(keys=src.keys, names=src.names, collections=split.train)
         emb = embedding(train_src, nbrs, spec["embedding"], spec)
-        lay = layout(emb, nbrs, method=spec["layout"]["method"], dims=spec["layout"]["dims"], n_neighbors=spec["layout"]["n_neighbors"], min_dist=spec["layout"]["min_dist"], seed=spec["layout"]["seed"])
+        lay = layout(emb, nbrs, method=spec["layout"]["method"], dims=spec["layout"]["dims"], n_neighbors=spec["layout"]["n_neighbors"], min_dist=spec["layout"]["min_dist"], seed=spec["layout"]["seed"], graph=spec["layout"]["graph"])
         seconds["embedding+layout"] = time.perf_counter() - t
         for name, lists in (("embedding", vector_neighbors(emb.vectors, k)), ("map", _layout_neighbors(lay.xy, k))):
             f = ev.evaluate_neighbors(name, lists, split, at)
