@@ -67,6 +67,14 @@ def embedding(src, nbrs, cfg: dict, spec: dict):
         if src.collections is None:
             raise DataError(f"{specs.field_line(spec, 'embedding', 'method')}: word2vec needs collections (playlists or interactions)")
         return word2vec(src.collections, cfg["dims"], seed=cfg["seed"], window=cfg["window"], negative=cfg["negative"], epochs=cfg["iterations"] or 20, workers=cfg["workers"])
+    if method == "lightgcn":
+        from atlas.embed.lightgcn import lightgcn
+
+        if src.vectors is not None:
+            raise DataError(f"{specs.field_line(spec, 'embedding', 'method')}: lightgcn needs collections or a graph, not vectors")
+        # a graph's nodes are collections of their closed neighborhoods, as for the neighbor lists
+        x = src.collections if src.collections is not None else sp.csr_matrix(src.graph + sp.identity(src.n, format="csr"), dtype=np.float32)
+        return lightgcn(x, cfg["dims"], seed=cfg["seed"], epochs=cfg["iterations"] or 20, layers=cfg["layers"], lr=cfg["lr"], decay=cfg["decay"], negative=cfg["negative"], threads=cfg["workers"])
     from atlas.embed.node2vec import node2vec
 
     graph = src.graph if src.graph is not None else nbrs.to_csr()
