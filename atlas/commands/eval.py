@@ -43,8 +43,11 @@ def collections_of(src) -> sp.csr_matrix:
     raise DataError("atlas eval needs collections or a graph; a vectors source has nothing to hold out")
 
 
-def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool = True) -> dict:
-    """Figures as a dict (the --json output); deterministic for a spec and seed."""
+def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool = True, embedding_options: dict | None = None) -> dict:
+    """Figures as a dict (the --json output); deterministic for a spec and seed.
+
+    `embedding_options` replace keys of the spec's [embedding] (tests/bench/methods.py compares methods).
+    """
     from atlas import evaluate as ev
     from atlas.commands.build import embedding, weighting
     from atlas.layout import layout
@@ -53,6 +56,8 @@ def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool 
     from atlas.weights import Weighting
 
     spec = specs.load(spec_path)
+    if embedding_options:
+        spec["embedding"] = {**spec["embedding"], **embedding_options}
     src = select(read(spec), spec["filter"]["min_count"], spec["filter"]["max_entities"])
     x = collections_of(src)
     k = spec["neighbors"]["k"]
@@ -75,13 +80,18 @@ def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool 
 
         nbrs = cooccurrence_neighbors(split.train, k, weighting(spec["neighbors"]))
         train_src = Source(keys=src.keys, names=src.names, collections=split.train)
+        seconds["lists"] = time.perf_counter() - t
+        t = time.perf_counter()
         emb = embedding(train_src, nbrs, spec["embedding"], spec)
+        seconds["embedding"] = time.perf_counter() - t
+        t = time.perf_counter()
         lay = layout(emb, nbrs, method=spec["layout"]["method"], dims=spec["layout"]["dims"], n_neighbors=spec["layout"]["n_neighbors"], min_dist=spec["layout"]["min_dist"], seed=spec["layout"]["seed"], graph=spec["layout"]["graph"])
-        seconds["embedding+layout"] = time.perf_counter() - t
+        seconds["layout"] = time.perf_counter() - t
         for name, lists in (("embedding", vector_neighbors(emb.vectors, k)), ("map", _layout_neighbors(lay.xy, k))):
             f = ev.evaluate_neighbors(name, lists, split, at)
             rows.append({"name": name, "recall": f.recall, "ndcg": f.ndcg})
         out["layout"] = {
+            "embedding": emb.method,
             "method": lay.method,
             "dims": int(lay.xy.shape[1]),
             "knn_preservation@10": ev.knn_preservation(emb.vectors, lay.xy, 10, seed=seed, metric="cosine"),
