@@ -95,7 +95,8 @@ class Split:
         return self.train.shape[1]
 
 
-def _binary(x, name: str = "x") -> sp.csr_matrix:
+def binary(x, name: str = "x") -> sp.csr_matrix:
+    """float32 csr (m, n), 1 where x holds a positive entry, indices sorted; x: a sparse (collections, entities) matrix."""
     if not sp.issparse(x) or x.ndim != 2:
         raise ValueError(f"{name}: expected a sparse (collections, entities) matrix, got {type(x).__name__}")
     xb = sp.csr_matrix(x, dtype=np.float32, copy=True)
@@ -113,7 +114,7 @@ def split_collections(x: sp.spmatrix, *, holdout: float = 0.2, seed: int = 0) ->
     """
     if not 0 < holdout < 1:
         raise ValueError(f"holdout: expected a fraction in (0, 1), got {holdout!r}")
-    xb = _binary(x)
+    xb = binary(x)
     m, n = xb.shape
     rng = np.random.default_rng(seed)
     perm = rng.permutation(m)
@@ -151,7 +152,7 @@ def recommend(neighbors: nb.Neighbors, query: sp.spmatrix, at: int = 20, *, norm
     """
     if normalize not in NORMALIZE:
         raise ValueError(f"normalize: expected one of {', '.join(NORMALIZE)}, got {normalize!r}")
-    q = _binary(query, "query")
+    q = binary(query, "query")
     if q.shape[1] != neighbors.n:
         raise ValueError(f"query: expected {neighbors.n} columns (entities), got {q.shape[1]}")
     if at < 1:
@@ -168,7 +169,7 @@ def recommend(neighbors: nb.Neighbors, query: sp.spmatrix, at: int = 20, *, norm
 
 def recommend_popular(train: sp.spmatrix, query: sp.spmatrix, at: int = 20) -> np.ndarray:
     """int32 (t, at): the entities held by most training collections, query entities excluded; ties to the lower id."""
-    tr, q = _binary(train, "train"), _binary(query, "query")
+    tr, q = binary(train, "train"), binary(query, "query")
     if q.shape[1] != tr.shape[1]:
         raise ValueError(f"query: expected {tr.shape[1]} columns (entities), got {q.shape[1]}")
     counts = np.asarray(tr.sum(axis=0)).ravel()
@@ -189,7 +190,7 @@ def rank_metrics(recs: np.ndarray, hidden: sp.spmatrix, at: int = 20) -> tuple[n
 
     Rows without hidden entities get NaN.
     """
-    h = _binary(hidden, "hidden")
+    h = binary(hidden, "hidden")
     recs = np.asarray(recs)[:, :at]
     if recs.shape[0] != h.shape[0]:
         raise ValueError(f"recs: expected {h.shape[0]} rows, got {recs.shape[0]}")
@@ -307,7 +308,7 @@ def ease_neighbors(x: sp.spmatrix, k: int, lam: float = 100.0, *, min_count: int
 
     if lam <= 0:
         raise ValueError(f"lam: expected a number > 0, got {lam!r}")
-    xb = _binary(x)
+    xb = binary(x)
     n = xb.shape[1]
     used = np.flatnonzero(np.asarray(xb.sum(axis=0)).ravel() >= max(min_count, 1))
     if len(used) > max_entities:

@@ -49,22 +49,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from atlas.embed import Embedding
+from atlas.evaluate import binary
 
 #: steps per epoch when batch_size is 0 (the batch is nnz / STEPS, at least MIN_BATCH)
 STEPS = 32
 MIN_BATCH = 1024
-
-
-def holds(x) -> sp.csr_matrix:
-    """float32 csr (m, n), 1 where x holds a positive entry; x must be a sparse (collections, entities) matrix."""
-    if not sp.issparse(x) or x.ndim != 2:
-        raise ValueError(f"x: expected a sparse (collections, entities) matrix, got {type(x).__name__}")
-    xb = sp.csr_matrix(x, dtype=np.float32, copy=True)
-    xb.sum_duplicates()
-    xb.data = (xb.data > 0).astype(np.float32)
-    xb.eliminate_zeros()
-    xb.sort_indices()
-    return xb
 
 
 def normalized_adjacency(x: sp.csr_matrix) -> sp.csr_matrix:
@@ -147,7 +136,7 @@ def lightgcn(
     import torch
 
     _check(dims, epochs, layers, lr, decay, negative, batch_size, threads, seed)
-    xb = holds(x)
+    xb = binary(x)
     m, n = xb.shape
     if xb.nnz == 0:
         raise ValueError("x: no collection holds any entity")

@@ -29,20 +29,22 @@ writes its 2-D map. Both maps are scored the same way:
   lists both recipes start from) among its 10 nearest points on the map;
 - community@10: the share of each artist's 10 nearest points in its planted community (the truth).
 
-Figures of `python tests/bench/seed_recipe.py` (defaults; 2 cores shared with two other working
-sessions, load average 7 at the start; PyMDE 0.3.0, torch 2.14 on the CPU, 2 threads): top 20,000
-artists, 239,938 training playlists (2.6M pairs), 59,751 held out; the seed graph's mean degree 95.
+Figures of `python tests/bench/seed_recipe.py` (defaults; 2 cores, load average 0.85 at the
+start; PyMDE 0.3.0, torch 2.14 on the CPU, 2 threads): top 20,000 artists, 239,938 training
+playlists (2.6M pairs), 59,751 held out; the seed graph's mean degree 95, 548,720 MDE edges.
 
     recipe     seconds  peak MiB  map recall@20  ndcg@20  lists@10  community@10
-    atlas         56.9       548         0.0845   0.0517     0.049         0.999
-    seed        1102.3      4713         0.0817   0.0503     0.051         0.998
+    atlas          8.7       528         0.0997   0.0624     0.055         1.000
+    seed         214.5      2713         0.0890   0.0557     0.053         0.999
 
-atlas's stages: neighbors 5.9, embedding 26.3, layout 24.7 s. The seed's: neighbors 6.0,
-preserve_neighbors 1025.9 (the 3-hop shortest paths; 117-288 s measured before on a quieter
-machine), embed 70.3 s (554,874 MDE edges). atlas was 19.4x faster in this run (short of 20x on
-a busy machine; the seed's share is the shortest paths, which the load stretched most), with 8.6x
-less memory, better map recall, the planted communities kept as well, and the best co-occurrence
-neighbors kept on the map about as often (0.049 against 0.051 of the 10 best among the 10 nearest).
+    atlas is 24.7x faster (stage seconds, same run)
+
+atlas's stages: neighbors 1.8, embedding 3.9, layout 3.0 s. The seed's: neighbors 2.8,
+preserve_neighbors 193.0 (the 3-hop shortest paths), embed 18.7 s. atlas is 24.7x faster with
+5.1x less memory, better held-out map recall (+12%), the best co-occurrence neighbors kept on the
+map a little more often, and the planted communities kept as well. On a busy machine (load
+average 7, other sessions running) an earlier run gave 19.4x (atlas 56.9 s, seed 1102.3 s;
+before the layout followed the embedding's neighbors: map recall 0.0845 against 0.0817).
 """
 
 from __future__ import annotations
