@@ -18,7 +18,7 @@ export const POPULARITY_MODES = ['all', 'popular', 'obscure'];
  * are a multiple of 16. Where WebAssembly SIMD is missing, the plain loops below run instead;
  * both give the same integers and doubles.
  */
-const DISTANCES_WASM = 'AGFzbQEAAAABGgNgA39/fwF/YAZ/f39/f38AYAZ/f39/fH8AAwQDAAECBQMBAAEHGQMGbWVtb3J5AgAFZGlzdDIAAQRuZWFyAAIK/gIDmwECBXsBf/0MAAAAAAAAAAAAAAAAAAAAACEDAkADQCAIIAJPDQEgAP0ABAAhBCAB/QAEACEFIAT9hwEgBf2HAf2RASEGIAT9iAEgBf2IAf2RASEHIAMgBiAG/boBIAcgB/26Af2uAf2uASEDIABBEGohACABQRBqIQEgCEEBaiEIDAALCyAD/RsAIAP9GwFqIAP9GwIgA/0bA2pqC1ABA38gAUEEdCEIAkADQCAGIABPDQEgBCAHIAIgARAANgIAIAUgByADIAEQADYCACAHIAhqIQcgBEEEaiEEIAVBBGohBSAGQQFqIQYMAAsLC40BAgV/AXwgAUEEdCEIAkADQCAGIABPDQFEAAAAAAAAAAAhC0EAIQkgAiEKAkADQCAJIANPDQEgC0QAAAAAAADwP0QAAAAAAADwPyAEIAcgCiABEAC3oqCjoCELIAogCGohCiAJQQFqIQkMAAsLIAUgCzkDACAHIAhqIQcgBUEIaiEFIAZBAWohBgwACwsL';
+const DISTANCES_WASM = 'AGFzbQEAAAABIgRgA39/fwF/YAZ/f39/f38AYAV/f398fwBgBn9/f398fwADBQQAAQIDBQMBAAEHIgQGbWVtb3J5AgAFZGlzdDIAAQZuZWFyMTYAAgRuZWFyAAMKgQUEmwECBXsBf/0MAAAAAAAAAAAAAAAAAAAAACEDAkADQCAIIAJPDQEgAP0ABAAhBCAB/QAEACEFIAT9hwEgBf2HAf2RASEGIAT9iAEgBf2IAf2RASEHIAMgBiAG/boBIAcgB/26Af2uAf2uASEDIABBEGohACABQRBqIQEgCEEBaiEIDAALCyAD/RsAIAP9GwFqIAP9GwIgA/0bA2pqC1ABA38gAUEEdCEIAkADQCAGIABPDQEgBCAHIAIgARAANgIAIAUgByADIAEQADYCACAHIAhqIQcgBEEEaiEEIAVBBGohBSAGQQFqIQYMAAsLC4ECAwR/AXwFeyABIAJBBXRqIQgCQANAIAUgAE8NASAG/QAEAP2HASEKIAb9AAQA/YgBIQtEAAAAAAAAAAAhCSABIQcCQANAIAcgCE8NASAKIAf9AAQA/ZEBIQwgCyAH/QAEEP2RASENIAwgDP26ASANIA39ugH9rgEhDiAOIA4gDv0NCAkKCwwNDg8AAQIDBAUGB/2uASEOIA4gDiAO/Q0EBQYHAAECAwQFBgcAAQID/a4BIQ4gCUQAAAAAAADwP0QAAAAAAADwPyADIA79GwC3oqCjoCEJIAdBIGohBwwACwsgBCAJOQMAIAZBEGohBiAEQQhqIQQgBUEBaiEFDAALCwuNAQIFfwF8IAFBBHQhCAJAA0AgBiAATw0BRAAAAAAAAAAAIQtBACEJIAIhCgJAA0AgCSADTw0BIAtEAAAAAAAA8D9EAAAAAAAA8D8gBCAHIAogARAAt6Kgo6AhCyAKIAhqIQogCUEBaiEJDAALCyAFIAs5AwAgByAIaiEHIAVBCGohBSAGQQFqIQYMAAsLCw==';
 let wasmModule;
 function distancesModule() {
   if (wasmModule === undefined) {
@@ -57,11 +57,19 @@ function simdKernels(t) {
       return [new Int32Array(buf, table, n), new Int32Array(buf, table + 4 * n, n)];
     },
     near(Q, c) {
-      const qs = table, out = table + ((Q.length * dims + 7) & ~7);
+      // 16 dims: the query vectors widened to i16 (near16); else as they are in the table.
+      const wide = dims === 16;
+      const qs = table, out = table + ((Q.length * dims * (wide ? 2 : 1) + 7) & ~7);
       const buf = ensure(out - table + 8 * n);
-      const mem = new Int8Array(buf);
-      Q.forEach((i, p) => mem.copyWithin(qs + p * dims, i * dims, (i + 1) * dims));
-      k.near(n, chunks, qs, Q.length, c, out);
+      if (wide) {
+        const w = new Int16Array(buf, qs, Q.length * 16);
+        Q.forEach((i, p) => w.set(q.subarray(i * 16, (i + 1) * 16), p * 16));
+        k.near16(n, qs, Q.length, c, out);
+      } else {
+        const mem = new Int8Array(buf);
+        Q.forEach((i, p) => mem.copyWithin(qs + p * dims, i * dims, (i + 1) * dims));
+        k.near(n, chunks, qs, Q.length, c, out);
+      }
       return new Float64Array(buf, out, n);
     },
   };

@@ -44,6 +44,41 @@
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $next))))
 
+  ;; near for 16-dim tables: out[j] = sum over the m query vectors (in order) of 1 / (1 + c * D(q, j)).
+  ;; qs holds each query vector widened to 16 i16 (32 bytes: low half, high half), so each row is
+  ;; widened once and each query term is two subtractions, two dot products and a lane sum.
+  (func (export "near16") (param $n i32) (param $qs i32) (param $m i32) (param $c f64) (param $out i32)
+    (local $j i32) (local $row i32) (local $x i32) (local $end i32) (local $sum f64)
+    (local $lo v128) (local $hi v128) (local $dl v128) (local $dh v128) (local $acc v128)
+    (local.set $end (i32.add (local.get $qs) (i32.shl (local.get $m) (i32.const 5))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $lo (i16x8.extend_low_i8x16_s (v128.load (local.get $row))))
+        (local.set $hi (i16x8.extend_high_i8x16_s (v128.load (local.get $row))))
+        (local.set $sum (f64.const 0))
+        (local.set $x (local.get $qs))
+        (block $qdone
+          (loop $q
+            (br_if $qdone (i32.ge_u (local.get $x) (local.get $end)))
+            (local.set $dl (i16x8.sub (local.get $lo) (v128.load (local.get $x))))
+            (local.set $dh (i16x8.sub (local.get $hi) (v128.load offset=16 (local.get $x))))
+            (local.set $acc (i32x4.add (i32x4.dot_i16x8_s (local.get $dl) (local.get $dl)) (i32x4.dot_i16x8_s (local.get $dh) (local.get $dh))))
+            (local.set $acc (i32x4.add (local.get $acc)
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc))))
+            (local.set $acc (i32x4.add (local.get $acc)
+              (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $acc) (local.get $acc))))
+            (local.set $sum (f64.add (local.get $sum)
+              (f64.div (f64.const 1)
+                (f64.add (f64.const 1) (f64.mul (local.get $c) (f64.convert_i32_s (i32x4.extract_lane 0 (local.get $acc))))))))
+            (local.set $x (i32.add (local.get $x) (i32.const 32)))
+            (br $q)))
+        (f64.store (local.get $out) (local.get $sum))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next))))
+
   ;; out[j] = sum over the m query vectors at address qs (in order) of 1 / (1 + c * D(q, j)) (f64 each).
   (func (export "near") (param $n i32) (param $chunks i32) (param $qs i32) (param $m i32) (param $c f64) (param $out i32)
     (local $j i32) (local $row i32) (local $stride i32) (local $p i32) (local $x i32) (local $sum f64)
