@@ -25,7 +25,6 @@ import { createLegend, rangeBins } from './legend.js';
 import { createFilters } from './filters.js';
 import { createLabels } from './labels.js';
 import { parseLink, formatLink, createLinkWriter } from './link.js';
-import { createTools } from './tools.js';
 
 /** How far (CSS px) from a point a click or tap may land and still select it. */
 const HIT_RADIUS = { mouse: 8, pen: 10, touch: 20 };
@@ -336,6 +335,7 @@ async function start() {
   if (link.view) camera.setView(link.view);
   await new Promise((resolve) => requestAnimationFrame(() => { draw(); resolve(); }));
   performance.mark('atlas:first-draw');
+  const drawnWith = performance.getEntriesByType('resource').map((e) => e.name);
   status.done();
 
   // Everything below fetches lazily, after the first draw.
@@ -349,7 +349,9 @@ async function start() {
     onChoose: (id) => select(id),
   });
 
-  // The averager panel ("Between", "More like these"): its files load on first use.
+  // The averager panel ("Between", "More like these"): its script loads after the first draw,
+  // its files on first use.
+  const { createTools } = await import('./tools.js');
   tools = createTools(toolEl, {
     site, searchIndex: loadSearch, rgb: (id) => points.rgb(id), k: opts.averager_results || 20, busy,
     onChange: toolChanged,
@@ -535,7 +537,8 @@ async function start() {
       }
       linkWriter.flush();
     },
-    readyResources: performance.getEntriesByType('resource').map((e) => e.name),
+    /** What the page had fetched when it drew the points for the first time. */
+    readyResources: drawnWith,
     /** The averager panel: {open, mode, pair, mix, pop, set, results, ms (the last query's time)}. */
     get tool() { return { open: tools.isOpen, ...tools.state, results: tools.results, ms: tools.lastMs }; },
     openTool: (mode, id = null) => openTool(mode, id),
