@@ -232,8 +232,14 @@ async function start() {
     const chosen = tools.priority();
     if (key !== shownKey && tools.results.length && chosen.length) {
       shownKey = key;
-      const [first, ...others] = tools.state.mode === 'between' ? [...tools.state.pair, ...tools.results] : chosen;
-      camera.centreOn(points.world(first), others.map(points.world));
+      if (tools.state.mode === 'between') {
+        // Centre between A and B, zoomed so that both show; the results lie between them.
+        const [pa, pb] = tools.state.pair.map(points.world);
+        camera.centreOn(pa.map((v, d) => (v + pb[d]) / 2), [pa, pb]);
+      } else {
+        const [first, ...others] = chosen;
+        camera.centreOn(points.world(first), others.map(points.world));
+      }
     }
     refreshMarks();
     labels.setPriority(tools.isOpen ? tools.priority() : selected >= 0 ? [selected, ...neighborIds] : []);
