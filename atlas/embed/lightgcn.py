@@ -48,7 +48,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from atlas.embed import Embedding
+from atlas.embed import Embedding, require_ints
 from atlas.evaluate import binary
 
 #: steps per epoch when batch_size is 0 (the batch is nnz / STEPS, at least MIN_BATCH)
@@ -93,24 +93,15 @@ def _symmetric_matmul(torch, adj: sp.csr_matrix):
 
 
 def _check(dims, epochs, layers, lr, decay, negative, batch_size, threads, seed) -> None:
-    if not isinstance(dims, (int, np.integer)) or dims < 1:
-        raise ValueError(f"dims: expected int >= 1, got {dims!r}")
-    if epochs < 1:
-        raise ValueError(f"epochs: expected int >= 1, got {epochs!r}")
+    require_ints(seed, dims=(dims, 1), epochs=(epochs, 1), negative=(negative, 1), threads=(threads, 1))
     if layers < 0:
         raise ValueError(f"layers: expected int >= 0 (0: no propagation, plain matrix factorisation), got {layers!r}")
     if not lr > 0:
         raise ValueError(f"lr: expected a number > 0, got {lr!r}")
     if not decay >= 0:
         raise ValueError(f"decay: expected a number >= 0, got {decay!r}")
-    if negative < 1:
-        raise ValueError(f"negative: expected int >= 1, got {negative!r}")
     if batch_size < 0:
         raise ValueError(f"batch_size: expected int >= 0 (0: by size), got {batch_size!r}")
-    if threads < 1:
-        raise ValueError(f"threads: expected int >= 1, got {threads!r}")
-    if not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed: expected int, got {seed!r}")
 
 
 def lightgcn(

@@ -34,24 +34,13 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from atlas.embed import Embedding
+from atlas.embed import Embedding, require_ints
 
 MAX_SENTENCE = 10000  # gensim silently truncates longer sentences; longer collections are cut into pieces
 
 
 def _check(dims: int, seed: int, workers: int, epochs: int, negative: int, min_count: int) -> None:
-    if not isinstance(dims, (int, np.integer)) or dims < 1:
-        raise ValueError(f"dims: expected int >= 1, got {dims!r}")
-    if workers < 1:
-        raise ValueError(f"workers: expected int >= 1, got {workers!r}")
-    if epochs < 1:
-        raise ValueError(f"epochs: expected int >= 1, got {epochs!r}")
-    if negative < 1:
-        raise ValueError(f"negative: expected int >= 1, got {negative!r}")
-    if min_count < 1:
-        raise ValueError(f"min_count: expected int >= 1, got {min_count!r}")
-    if not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed: expected int, got {seed!r}")
+    require_ints(seed, dims=(dims, 1), workers=(workers, 1), epochs=(epochs, 1), negative=(negative, 1), min_count=(min_count, 1))
 
 
 def tokens(n: int) -> np.ndarray:
