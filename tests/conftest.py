@@ -47,3 +47,13 @@ def demo_site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sites") / "demo"
     run_atlas("build", "sites/demo.toml", "--out", out, "--quiet")
     return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for a browser test module (one shared across modules: tests.browser.chromium); screenshots go to test-output/."""
+    from tests.browser import chromium
+
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    yield chromium.acquire()
+    chromium.release()

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser import DESKTOP, PHONE, Visit, chromium, chromium_missing_reason, screenshot_pixels, serve, synthetic_site
+from tests.browser import DESKTOP, PHONE, Visit, chromium_missing_reason, screenshot_pixels, serve, synthetic_site
 from tests.conftest import ROOT, run_atlas, shared_data
 from tests.test_viewer import OUT, THEME, SiteFiles, drawn_pixels, safe_point
 
@@ -28,13 +28,6 @@ SYN_N = 3000
 
 
 # --- fixtures -------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    OUT.mkdir(exist_ok=True)
-    yield chromium.acquire()
-    chromium.release()
-
 
 @pytest.fixture(scope="module")
 def served(browser):

@@ -19,7 +19,7 @@ import pytest
 from atlas import averager as av
 from atlas import formats as fm
 from atlas.neighbors import Neighbors
-from tests.browser import DESKTOP, PHONE, Visit, chromium, chromium_missing_reason, serve
+from tests.browser import DESKTOP, PHONE, Visit, chromium_missing_reason, serve
 from tests.test_viewer import OUT, SiteFiles
 
 _missing = chromium_missing_reason()
@@ -53,13 +53,6 @@ class Twin(SiteFiles):
 
     def more_like(self, ids, k=20, pop="all"):
         return av.more_like(self.tables(), self.lists(), ids, k=k, **self.bounds(pop))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    OUT.mkdir(exist_ok=True)
-    yield chromium.acquire()
-    chromium.release()
 
 
 @pytest.fixture(scope="module")
