@@ -91,21 +91,6 @@ export function tablesFrom(bundle, name = 'averager') {
   return { n, dims, q, scale: scale[0] };
 }
 
-/** D(i, j) for every j: Int32Array(n) of exact integer squared distances over the table. */
-export function sqDistances(t, i, out = new Int32Array(t.n)) {
-  const { n, dims, q } = t;
-  const base = i * dims;
-  for (let j = 0, o = 0; j < n; j++, o += dims) {
-    let s = 0;
-    for (let d = 0; d < dims; d++) {
-      const x = q[o + d] - q[base + d];
-      s += x * x;
-    }
-    out[j] = s;
-  }
-  return out;
-}
-
 /**
  * D(a, j) and D(b, j) for every j in one pass over the table (Int32Array da, db). Four int8
  * coordinates are read as one little-endian int32 where the table allows it (dims % 4 == 0).

@@ -9,13 +9,40 @@ const TAP_SLOP = 8; // CSS px a tap may wander
 const TAP_MS = 600;
 const ANIMATION_MS = 350;
 
+/**
+ * Eased camera moves, one at a time: `run(frame, jump)` calls frame(e) on each animation frame,
+ * e easing from 0 to 1 over ANIMATION_MS, or jump() at once when the user prefers reduced motion.
+ * A new run, or stop(), ends the one before. Shared by the 2D camera and the 3D orbit camera.
+ */
+export function createAnimator() {
+  const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+  let anim = null;
+  return {
+    get active() { return anim !== null; },
+    stop() { anim = null; },
+    run(frame, jump) {
+      anim = null;
+      if (reducedMotion.matches) return jump();
+      const t0 = performance.now();
+      const step = (now) => {
+        if (anim !== step) return;
+        const t = Math.min(1, (now - t0) / ANIMATION_MS);
+        frame(t < 0.5 ? 2 * t * t : 1 - (-2 * t + 2) ** 2 / 2);
+        if (t < 1) requestAnimationFrame(step);
+        else anim = null;
+      };
+      anim = step;
+      requestAnimationFrame(step);
+    },
+  };
+}
+
 export function createCamera() {
   let cx = 0, cy = 0, scale = 1, fitScale = 1;
   let width = 1, height = 1;
   let insets = { top: 0, right: 0, bottom: 0, left: 0 };
-  let anim = null;
+  const anim = createAnimator();
   const listeners = new Set();
-  const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
 
   const changed = () => listeners.forEach((f) => f());
   const clampScale = (s) => Math.min(fitScale * ZOOM_IN_LIMIT, Math.max(fitScale * ZOOM_OUT_LIMIT, s));
@@ -38,20 +65,11 @@ export function createCamera() {
   }
 
   function animateTo(tcx, tcy, ts) {
-    anim = null;
-    if (reducedMotion.matches) return set(tcx, tcy, ts);
     const from = { cx, cy, ls: Math.log(scale) };
-    const t0 = performance.now();
-    const step = (now) => {
-      if (anim !== step) return;
-      const t = Math.min(1, (now - t0) / ANIMATION_MS);
-      const e = t < 0.5 ? 2 * t * t : 1 - (-2 * t + 2) ** 2 / 2;
-      set(from.cx + (tcx - from.cx) * e, from.cy + (tcy - from.cy) * e, Math.exp(from.ls + (Math.log(ts) - from.ls) * e));
-      if (t < 1) requestAnimationFrame(step);
-      else anim = null;
-    };
-    anim = step;
-    requestAnimationFrame(step);
+    anim.run(
+      (e) => set(from.cx + (tcx - from.cx) * e, from.cy + (tcy - from.cy) * e, Math.exp(from.ls + (Math.log(ts) - from.ls) * e)),
+      () => set(tcx, tcy, ts),
+    );
   }
 
   const camera = {
@@ -59,9 +77,9 @@ export function createCamera() {
     get state() { return { cx, cy, scale, fitScale, width, height }; },
     /** Zoom relative to the fitted view (1: the whole map). */
     get zoom() { return scale / fitScale; },
-    get animating() { return anim !== null; },
+    get animating() { return anim.active; },
     onChange(f) { listeners.add(f); return () => listeners.delete(f); },
-    stop() { anim = null; },
+    stop() { anim.stop(); },
     resize(w, h) {
       width = Math.max(1, w); height = Math.max(1, h);
       changed();
@@ -103,7 +121,7 @@ export function createCamera() {
     view() { return [cx, cy, scale / fitScale]; },
     setView(v) {
       if (!Array.isArray(v) || v.length !== 3 || !v.every(Number.isFinite) || !(v[2] > 0)) return false;
-      anim = null;
+      anim.stop();
       set(v[0], v[1], clampScale(v[2] * fitScale));
       return true;
     },

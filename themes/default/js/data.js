@@ -318,14 +318,6 @@ export function createSite(cfg) {
       need(b.arrays.count, path, 'array "count" is missing');
       return b.arrays.count;
     },
-    /** {ids, score} views of entity `id`'s neighbor list (-1 pads), as the averager reads it. */
-    async neighborRow(id) {
-      const { shard, row } = await shardOf(id);
-      const b = await site.neighbors(shard);
-      const k = b.shapes.ids[1];
-      need(row < b.shapes.ids[0], `neighbors shard ${shard}`, `has no entity ${id}`);
-      return { ids: b.arrays.ids.subarray(row * k, (row + 1) * k), score: b.arrays.score.subarray(row * k, (row + 1) * k) };
-    },
     colors: async (column) => {
       const path = (await manifest()).data.colors?.[column];
       if (!path) throw new FormatError(`${cfg.manifest}: no colors for column ${JSON.stringify(column)}`);
@@ -345,17 +337,24 @@ export function createSite(cfg) {
       const { shard, row } = await shardOf(id);
       return (await site.names(shard)).names[row];
     },
-    /** [{id, score}] of entity `id`, best first, padding dropped. */
-    async neighborsOf(id) {
+    /** {ids, score} views of entity `id`'s neighbor list, best first (-1 pads), as the averager reads it. */
+    async neighborRow(id) {
       const { shard, row } = await shardOf(id);
       const b = await site.neighbors(shard);
       const k = b.shapes.ids[1];
       need(row < b.shapes.ids[0], `neighbors shard ${shard}`, `has no entity ${id}`);
+      return { ids: b.arrays.ids.subarray(row * k, (row + 1) * k), score: b.arrays.score.subarray(row * k, (row + 1) * k) };
+    },
+    /** The rows of `ids` fetched at once: a function entity -> neighborRow (the averager's rowOf). */
+    async neighborRows(ids) {
+      const rows = new Map(await Promise.all(ids.map(async (q) => [q, await site.neighborRow(q)])));
+      return (q) => rows.get(q);
+    },
+    /** [{id, score}] of entity `id`, best first, padding dropped. */
+    async neighborsOf(id) {
+      const { ids, score } = await site.neighborRow(id);
       const out = [];
-      for (let j = 0; j < k; j++) {
-        const other = b.arrays.ids[row * k + j];
-        if (other >= 0) out.push({ id: other, score: b.arrays.score[row * k + j] });
-      }
+      for (let j = 0; j < ids.length; j++) if (ids[j] >= 0) out.push({ id: ids[j], score: score[j] });
       return out;
     },
   };

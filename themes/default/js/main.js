@@ -558,8 +558,7 @@ async function start() {
       },
       async moreLike(ids, { k = 20, pop = 'all', simd = true } = {}) {
         const e = await tools.load();
-        const rows = new Map(await Promise.all(ids.map(async (q) => [q, await site.neighborRow(q)])));
-        return (simd ? e.averager : e.plain()).moreLike(ids, (q) => rows.get(q), { k, ok: e.ok(pop) });
+        return (simd ? e.averager : e.plain()).moreLike(ids, await site.neighborRows(ids), { k, ok: e.ok(pop) });
       },
       /** Whether the WebAssembly kernels run here. */
       simd: async () => (await tools.load()).averager.simd,
@@ -567,11 +566,11 @@ async function start() {
       async time(kind, args, runs = 50) {
         const e = await tools.load();
         const ok = e.ok('all');
-        const rows = kind === 'set' ? new Map(await Promise.all(args[0].map(async (q) => [q, await site.neighborRow(q)]))) : null;
+        const rowOf = kind === 'set' ? await site.neighborRows(args[0]) : null;
         const ms = [];
         for (let r = 0; r < runs; r++) {
           const t0 = performance.now();
-          if (kind === 'set') e.averager.moreLike(args[0], (q) => rows.get(q), { ok });
+          if (kind === 'set') e.averager.moreLike(args[0], rowOf, { ok });
           else e.averager.between(args[0], args[1], { mix: args[2] ?? 0.5, ok });
           ms.push(performance.now() - t0);
         }

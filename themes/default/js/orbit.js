@@ -6,12 +6,13 @@
 // 2D map does. `state` (for points.js) holds `matrix` (view-projection, column-major) and
 // `depthRef` (the fitted distance, where points have their 2D size).
 
+import { createAnimator } from './camera.js';
+
 const FOV = (50 * Math.PI) / 180; // vertical field of view
 const ZOOM_OUT_LIMIT = 0.25;
 const ZOOM_IN_LIMIT = 400;
 const PITCH_LIMIT = Math.PI / 2 - 0.02;
 const ORBIT_PER_PX = 0.008; // radians per CSS px of drag
-const ANIMATION_MS = 350;
 const START = { yaw: 0.35, pitch: 0.25 };
 
 const sub = (a, b) => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
@@ -38,10 +39,9 @@ export function createOrbitCamera() {
   let target = [0, 0, 0], yaw = START.yaw, pitch = START.pitch, dist = 1, fitDist = 1, radius = 1;
   let width = 1, height = 1;
   let insets = { top: 0, right: 0, bottom: 0, left: 0 };
-  let anim = null;
+  const anim = createAnimator();
   let frame = null; // cached {matrix, eye, right, up, scale}
   const listeners = new Set();
-  const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
 
   const changed = () => { frame = null; listeners.forEach((f) => f()); };
   const clampDist = (d) => Math.min(fitDist / ZOOM_OUT_LIMIT, Math.max(fitDist / ZOOM_IN_LIMIT, d));
@@ -89,19 +89,11 @@ export function createOrbitCamera() {
   }
 
   function animateTo(t1, d1) {
-    anim = null;
-    if (reducedMotion.matches) return set(t1, yaw, pitch, d1);
-    const t0 = target, d0 = Math.log(dist), start = performance.now();
-    const step = (now) => {
-      if (anim !== step) return;
-      const t = Math.min(1, (now - start) / ANIMATION_MS);
-      const e = t < 0.5 ? 2 * t * t : 1 - (-2 * t + 2) ** 2 / 2;
-      set(add(t0, mul(sub(t1, t0), e)), yaw, pitch, Math.exp(d0 + (Math.log(d1) - d0) * e));
-      if (t < 1) requestAnimationFrame(step);
-      else anim = null;
-    };
-    anim = step;
-    requestAnimationFrame(step);
+    const t0 = target, d0 = Math.log(dist);
+    anim.run(
+      (e) => set(add(t0, mul(sub(t1, t0), e)), yaw, pitch, Math.exp(d0 + (Math.log(d1) - d0) * e)),
+      () => set(t1, yaw, pitch, d1),
+    );
   }
 
   const camera = {
@@ -111,9 +103,9 @@ export function createOrbitCamera() {
       return { matrix: f.matrix, depthRef: fitDist, scale: f.scale, fitScale: f.scale * (dist / fitDist), width, height };
     },
     get zoom() { return fitDist / dist; },
-    get animating() { return anim !== null; },
+    get animating() { return anim.active; },
     onChange(f) { listeners.add(f); return () => listeners.delete(f); },
-    stop() { anim = null; },
+    stop() { anim.stop(); },
     resize(w, h) {
       width = Math.max(1, w); height = Math.max(1, h);
       changed();
@@ -173,7 +165,7 @@ export function createOrbitCamera() {
     view() { return [...target, yaw, pitch, fitDist / dist]; },
     setView(v) {
       if (!Array.isArray(v) || v.length !== 6 || !v.every(Number.isFinite) || !(v[5] > 0)) return false;
-      anim = null;
+      anim.stop();
       set(v.slice(0, 3), v[3], v[4], fitDist / v[5]);
       return true;
     },

@@ -40,7 +40,7 @@ export function createTools(root, { site, searchIndex, rgb, k = 20, onChange, on
 
   const state = { mode: 'between', pair: [null, null], mix: 0.5, pop: 'all', set: [] };
   let results = []; // ids of the shown results, best first
-  let engine = null; // Promise of {averager, count}
+  let engine = null; // Promise of {averager, ok(pop), plain()}
   let token = 0;
   let running = null; // Promise of the last query
   let lastMs = 0;
@@ -58,7 +58,7 @@ export function createTools(root, { site, searchIndex, rgb, k = 20, onChange, on
       return oks.get(pop);
     };
     let plain = null;
-    return { averager, count, ok, plain: () => (plain ??= createAverager(averager.tables, { simd: false })) };
+    return { averager, ok, plain: () => (plain ??= createAverager(averager.tables, { simd: false })) };
   })).catch((e) => { engine = null; throw e; }));
 
   const search = attachSearch({
@@ -161,9 +161,9 @@ export function createTools(root, { site, searchIndex, rgb, k = 20, onChange, on
       }
       say('Loading…');
       const e = await load();
-      const rows = mode === 'set' ? await Promise.all(set.map((q) => site.neighborRow(q))) : null;
+      const rowOf = mode === 'set' ? await site.neighborRows(set) : null;
       if (t !== token) return;
-      const r = run(e, rows);
+      const r = run(e, rowOf);
       const names = await Promise.all(r.ids.map((id) => site.nameOf(id)));
       if (t !== token) return;
       results = r.ids;
@@ -180,12 +180,12 @@ export function createTools(root, { site, searchIndex, rgb, k = 20, onChange, on
   }
 
   /** The query itself, timed (synchronous once the files are loaded). */
-  function run({ averager, ok: okFor }, rows) {
+  function run({ averager, ok: okFor }, rowOf) {
     const { mode, pair: [a, b], mix, pop, set } = state;
     const ok = okFor(pop);
     const t0 = performance.now();
     const r = mode === 'set'
-      ? averager.moreLike(set, ((m) => (q) => m.get(q))(new Map(set.map((q, i) => [q, rows[i]]))), { k, ok })
+      ? averager.moreLike(set, rowOf, { k, ok })
       : averager.between(a, b, { mix, k, ok });
     lastMs = performance.now() - t0;
     return r;
