@@ -113,26 +113,25 @@ def changed(a: np.ndarray, b: np.ndarray) -> float:
     return float((np.abs(a - b).max(axis=2) > 24).mean())
 
 
-def point_pixels(page, name: str) -> int:
-    """Pixels the points cover right of the legend (as drawn_pixels counts them), labels hidden."""
+def _off_background(page, name: str) -> np.ndarray:
+    """|pixel - background| per channel right of the legend, in a screenshot with the labels hidden."""
     page.evaluate("document.getElementById('labels').style.visibility = 'hidden'")
     try:
         px = shot(page, name)
     finally:
         page.evaluate("document.getElementById('labels').style.visibility = ''")
     bg = np.array([int(THEME["background"][i : i + 2], 16) for i in (1, 3, 5)])
-    return int((np.abs(px[:, 320:] - bg).max(axis=2) > 24).sum())
+    return np.abs(px[:, 320:] - bg)
+
+
+def point_pixels(page, name: str) -> int:
+    """Pixels the points cover right of the legend (as drawn_pixels counts them), labels hidden."""
+    return int((_off_background(page, name).max(axis=2) > 24).sum())
 
 
 def point_ink(page, name: str) -> int:
     """How far the points take the canvas from the background, summed (faint points count a little)."""
-    page.evaluate("document.getElementById('labels').style.visibility = 'hidden'")
-    try:
-        px = shot(page, name)
-    finally:
-        page.evaluate("document.getElementById('labels').style.visibility = ''")
-    bg = np.array([int(THEME["background"][i : i + 2], 16) for i in (1, 3, 5)])
-    return int(np.abs(px[:, 320:] - bg).sum())  # right of the legend
+    return int(_off_background(page, name).sum())
 
 
 def label_boxes(page) -> list[dict]:

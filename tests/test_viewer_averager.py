@@ -89,8 +89,9 @@ def settle(page):
     page.evaluate("atlas.settled()")
 
 
-def findable(page, twin: Twin, ids) -> list[int]:
-    """The ids among `ids` that come first in the search box when their name is typed."""
+def findable(page, twin: Twin, n: int) -> list[int]:
+    """Among the `n` most popular entities, most popular first, those that come first in the search box when their name is typed."""
+    ids = [int(i) for i in np.argsort(-twin.count(), kind="stable")[:n]]
     names = [twin.name(i) for i in ids]
     first = page.evaluate("async (names) => Promise.all(names.map(async (n) => (await atlas.search(n, 1))[0]?.id))", names)
     return [i for i, f in zip(ids, first) if f == i]
@@ -166,8 +167,7 @@ def test_between_panel_pair_slider_popularity_and_link(demo, visit, size):
     page = v.page
     counts = twin.count()
     # Two well-known entities far apart in the table, both findable by name.
-    top = [int(i) for i in np.argsort(-counts, kind="stable")[:60]]
-    ids = findable(page, twin, top)
+    ids = findable(page, twin, 60)
     a = ids[0]
     d = av.Tables(twin.tables().q, twin.tables().scale).sq_distances(a)
     b = max(ids[1:], key=lambda i: d[i])
@@ -242,9 +242,7 @@ def test_set_panel_add_by_search_and_tap_remove_and_link(demo, visit, size):
     phone = size == "phone"
     v = visit(base, SIZES[size])
     page = v.page
-    counts = twin.count()
-    top = [int(i) for i in np.argsort(-counts, kind="stable")[:40]]
-    first, second = findable(page, twin, top)[:2]
+    first, second = findable(page, twin, 40)[:2]
     open_set = page.locator(".tool-open button[data-mode=set]")
     open_set.tap() if phone else open_set.click()
     assert page.evaluate("atlas.tool.open") and page.evaluate("atlas.tool.mode") == "set"
@@ -310,9 +308,7 @@ def test_keyboard_only_between(demo, visit):
     """Tab to the header button, pick A and B by typing, move the slider with keys."""
     base, twin = demo
     page = visit(base, DESKTOP).page
-    counts = twin.count()
-    top = [int(i) for i in np.argsort(-counts, kind="stable")[:30]]
-    a, b = findable(page, twin, top)[:2]
+    a, b = findable(page, twin, 30)[:2]
     page.locator(".tool-open button[data-mode=between]").focus()
     page.keyboard.press("Enter")
     page.locator("#tool-input").focus()
