@@ -4,7 +4,9 @@
 (no Content-Encoding for `.br`, as GitHub Pages). `launch(playwright)` starts Debian's Chromium
 with software WebGL; `chromium.acquire()` shares one between test modules. `Visit` opens a page of a served site in a fresh context and records every
 request whose origin is not the server's (`foreign`), page errors and console errors.
-`screenshot_pixels` decodes a screenshot (in the browser: no Pillow needed). `synthetic_site`
+`screenshot_pixels` decodes a screenshot (in the browser: no Pillow needed). `hidden_points` lists
+the entities a centred view hides (off the free part of the map, or under the legend);
+`neighbors_under_legend` selects entities in turn and lists the neighbors drawn under it. `synthetic_site`
 writes a site of made-up entities straight through atlas/site.py (no build pipeline), for viewer
 tests that need metadata columns and for the viewer benchmark (tests/bench/viewer.py).
 """
@@ -148,6 +150,51 @@ class Visit:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def hidden_points(page, show: list[int], clear: list[int] = ()) -> list[tuple[int, str]]:
+    """Entities of `show` drawn outside the part of the map no panel covers (below the top bar,
+    beside the side panel or above the bottom sheet) or under the open legend, and those of `clear`
+    under the legend: [(id, "off" | "legend")], [] when all show as they should."""
+    return [tuple(h) for h in page.evaluate(
+        """([show, clear]) => {
+            const box = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 ? [r.left, r.top, r.right, r.bottom] : null; };
+            const free = [0, box(document.getElementById('top'))[3], innerWidth, innerHeight];
+            const side = ['panel', 'tool'].map((id) => document.getElementById(id)).find((e) => !e.hidden);
+            if (side) { const [l, t] = box(side); if (l > 0) free[2] = l; else free[3] = t; }
+            const legend = box(document.getElementById('legend'));
+            const inside = (p, b) => !!p && !!b && p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3];
+            const hidden = [];
+            for (const i of show) if (!inside(atlas.project(i), free)) hidden.push([i, 'off']);
+            for (const i of [...show, ...clear]) if (inside(atlas.project(i), legend)) hidden.push([i, 'legend']);
+            return hidden;
+        }""",
+        [list(show), list(clear)],
+    )]
+
+
+def neighbors_under_legend(page, ids: list[int]) -> list[tuple[int, list[int]]]:
+    """Select each of `ids` in turn, from the current view (kept for each), as a click does; the
+    neighbors the camera then draws under the legend: [(id, [neighbor...])] for those with any."""
+    return [(i, under) for i, under in page.evaluate(
+        """async (ids) => {
+            const r = document.getElementById('legend').getBoundingClientRect();
+            const view = atlas.view();
+            const hidden = [];
+            for (const i of ids) {
+                atlas.clear();
+                atlas.setView(view);
+                await atlas.select(i); // reduced motion: the camera is there when it resolves
+                const under = atlas.neighbors.filter((j) => {
+                    const p = atlas.project(j);
+                    return p && p[0] >= r.left && p[0] <= r.right && p[1] >= r.top && p[1] <= r.bottom;
+                });
+                if (under.length) hidden.push([i, under]);
+            }
+            return hidden;
+        }""",
+        list(ids),
+    )]
 
 
 SYLLABLES = ["ka", "dor", "lu", "mi", "zen", "tra", "vel", "qui", "sho", "ran", "bel", "ost", "nu", "pe", "fa", "yon"]

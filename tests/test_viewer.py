@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from atlas import formats as fm
-from tests.browser import DESKTOP, PHONE, Visit, chromium, chromium_missing_reason, screenshot_pixels, serve
+from tests.browser import DESKTOP, PHONE, Visit, chromium, chromium_missing_reason, hidden_points, neighbors_under_legend, screenshot_pixels, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"
@@ -321,6 +321,25 @@ def test_tap_point_phone(visit, files):
     assert page.locator("#panel").bounding_box()["height"] < 150
     page.locator("#panel .panel-close").tap()
     assert page.locator("#panel").is_hidden()
+
+
+def test_selection_near_the_legend_shows_clear_of_it(visit):
+    """The open legend (bottom left on a desktop) hides none of the points a selection centres on:
+    from the fitted view, each of the 200 entities nearest the legend's top-right corner is
+    selected in turn, and no neighbor is drawn under the legend (a few are when the camera takes
+    the legend for nothing); the last one shows beside the panel, clear of the legend."""
+    page = visit(DESKTOP).page
+    assert page.evaluate("document.getElementById('legend').open")
+    near = page.evaluate(
+        """() => {
+            const r = document.getElementById('legend').getBoundingClientRect();
+            const d = Array.from({ length: atlas.n }, (_, i) => { const [x, y] = atlas.project(i); return [Math.hypot(x - r.right, y - r.top), i]; });
+            return d.sort((a, b) => a[0] - b[0]).slice(0, 200).map(([, i]) => i);
+        }"""
+    )
+    assert neighbors_under_legend(page, near) == []
+    page.evaluate("atlas.settled()")
+    assert hidden_points(page, [near[-1]], page.evaluate("atlas.neighbors")) == []
 
 
 def test_mouse_pan_and_wheel_zoom(visit):

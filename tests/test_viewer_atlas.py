@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser import DESKTOP, PHONE, Visit, chromium_missing_reason, screenshot_pixels, serve, synthetic_site
+from tests.browser import DESKTOP, PHONE, Visit, chromium_missing_reason, neighbors_under_legend, screenshot_pixels, serve, synthetic_site
 from tests.conftest import ROOT, run_atlas, shared_data
 from tests.test_viewer import OUT, THEME, SiteFiles, drawn_pixels, safe_point
 
@@ -482,6 +482,15 @@ def test_galaxy_renders_turns_and_selects(opened, served, galaxy_site):
     assert 0 < x < page.locator("#panel").bounding_box()["x"] and 0 < y < 900, "the selection is in view"
     assert page.evaluate(f"atlas.pick({x}, {y}, 'mouse')") == i
     drawn_pixels(page, "desktop-galaxy-selected")
+
+
+def test_galaxy_selection_shows_clear_of_the_legend(opened, served, galaxy_site):
+    """The orbit camera, too, keeps the neighbors of a selection from under the open legend: each
+    book selected in turn from the fitted view."""
+    page = opened(served(galaxy_site), DESKTOP).page
+    settle(page)
+    assert page.evaluate("document.getElementById('legend').open")
+    assert neighbors_under_legend(page, range(page.evaluate("atlas.n"))) == []
 
 
 def test_galaxy_turns_and_pinches_on_a_phone(opened, served, galaxy_site):

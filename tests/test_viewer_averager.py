@@ -19,7 +19,7 @@ import pytest
 from atlas import averager as av
 from atlas import formats as fm
 from atlas.neighbors import Neighbors
-from tests.browser import DESKTOP, PHONE, Visit, chromium_missing_reason, serve
+from tests.browser import DESKTOP, PHONE, Visit, chromium_missing_reason, hidden_points, serve
 from tests.test_viewer import OUT, SiteFiles
 
 _missing = chromium_missing_reason()
@@ -234,6 +234,22 @@ def test_between_panel_pair_slider_popularity_and_link(demo, visit, size):
         again.locator("#map").focus()
         again.keyboard.press("Escape")
     assert not again.evaluate("atlas.tool.open") and "t=" not in again.evaluate("atlas.link()")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_between_a_far_pair_shows_clear_of_the_legend_and_panel(demo, visit, size):
+    """A and B at opposite corners of the map (its lowest-left and highest-right points), from a
+    link: the view shows both, in the part of the map the panel (or the sheet) leaves free and not
+    under the legend (open on a desktop, bottom left); no result shows under the legend either."""
+    base, twin = demo
+    x, y = twin.points().arrays["pos"].astype(np.int64)
+    a, b = int(np.argmin(x + y)), int(np.argmax(x + y))
+    page = visit(base, SIZES[size], f"#t=between&a={a}&b={b}").page
+    settle(page)
+    assert page.evaluate("atlas.tool.pair") == [a, b]
+    assert page.evaluate("document.getElementById('legend').open") is (size == "desktop")
+    assert hidden_points(page, [a, b], page.evaluate("atlas.tool.results")) == []
+    page.screenshot(path=str(OUT / f"averager-between-far-{size}.png"))
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

@@ -183,10 +183,16 @@ async function start() {
     linkWriter.schedule();
   });
   new ResizeObserver(() => { resize(); updateInsets(); requestDraw(); }).observe(canvas);
-  // Labels keep clear of the panels: place them again when one opens, closes or changes size.
-  const panelsMoved = new ResizeObserver(() => labels.schedule());
+  // Labels and centred points keep clear of the panels and the legend: place labels again and
+  // tell the camera when one opens, closes or changes size.
+  const panelsMoved = new ResizeObserver(() => updateInsets());
   for (const id of ['legend', 'panel', 'tool', 'tool-open', 'search-results', 'status']) panelsMoved.observe($(id));
 
+  /**
+   * The camera centres in the part of the canvas that the top bar and the side panel (or bottom
+   * sheet) leave free, and keeps the points it centres on from under the legend (a corner box:
+   * an obstacle, not an inset, so it costs the view no strip of the screen).
+   */
   function updateInsets() {
     const top = $('top')?.getBoundingClientRect().bottom ?? 0;
     let right = 0, bottom = 0;
@@ -197,6 +203,8 @@ async function start() {
       else bottom = Math.max(0, innerHeight - r.top);
     }
     camera.setInsets({ top, right, bottom, left: 0 });
+    const legendBox = $('legend').getBoundingClientRect();
+    camera.setObstacles(legendBox.width > 0 && legendBox.height > 0 ? [[legendBox.left, legendBox.top, legendBox.right, legendBox.bottom]] : []);
     labels.schedule();
   }
 
@@ -230,12 +238,13 @@ async function start() {
     if (!tools.isOpen) focused = -1;
     const key = chosenKey();
     const chosen = tools.priority();
+    updateInsets();
     if (key !== shownKey && tools.results.length && chosen.length) {
       shownKey = key;
       if (tools.state.mode === 'between') {
         // Centre between A and B, zoomed so that both show; the results lie between them.
         const [pa, pb] = tools.state.pair.map(points.world);
-        camera.centreOn(pa.map((v, d) => (v + pb[d]) / 2), [pa, pb]);
+        camera.centreOn(pa.map((v, d) => (v + pb[d]) / 2), [pa, pb], tools.results.map(points.world));
       } else {
         const [first, ...others] = chosen;
         camera.centreOn(points.world(first), others.map(points.world));
@@ -243,7 +252,6 @@ async function start() {
     }
     refreshMarks();
     labels.setPriority(tools.isOpen ? tools.priority() : selected >= 0 ? [selected, ...neighborIds] : []);
-    updateInsets();
     linkWriter.schedule();
   }
 
@@ -337,6 +345,8 @@ async function start() {
 
   // First draw, at the link's view if it has one.
   updateInsets();
+  // The whole-map fit leaves the legend out of account: the fitted scale anchors the zoom limits,
+  // point sizes and the zoom a link holds, which must not depend on whether the legend is open.
   camera.fit(pts.lo, pts.hi);
   if (link.view) camera.setView(link.view);
   await new Promise((resolve) => requestAnimationFrame(() => { draw(); resolve(); }));

@@ -6,7 +6,7 @@
 // 2D map does. `state` (for points.js) holds `matrix` (view-projection, column-major) and
 // `depthRef` (the fitted distance, where points have their 2D size).
 
-import { createAnimator } from './camera.js';
+import { createAnimator, nudgeClear } from './camera.js';
 
 const FOV = (50 * Math.PI) / 180; // vertical field of view
 const ZOOM_OUT_LIMIT = 0.25;
@@ -39,6 +39,7 @@ export function createOrbitCamera() {
   let target = [0, 0, 0], yaw = START.yaw, pitch = START.pitch, dist = 1, fitDist = 1, radius = 1;
   let width = 1, height = 1;
   let insets = { top: 0, right: 0, bottom: 0, left: 0 };
+  let obstacles = [];
   const anim = createAnimator();
   let frame = null; // cached {matrix, eye, right, up, scale}
   const listeners = new Set();
@@ -48,9 +49,11 @@ export function createOrbitCamera() {
   const clampPitch = (p) => Math.max(-PITCH_LIMIT, Math.min(PITCH_LIMIT, p));
   // Where the target shows: the centre of the part of the canvas no panel covers (CSS px).
   const visibleCentre = () => [(insets.left + width - insets.right) / 2, (insets.top + height - insets.bottom) / 2];
+  const pxPerUnit = (d) => height / 2 / (d * Math.tan(FOV / 2)); // CSS px per data unit at the target
 
-  function compute() {
-    if (frame) return frame;
+  const compute = () => (frame ??= frameOf(target, yaw, pitch, dist));
+  /** The camera at (target, yaw, pitch, dist): {matrix, eye, right, up, scale}. */
+  function frameOf(target, yaw, pitch, dist) {
     const dir = [Math.cos(pitch) * Math.sin(yaw), Math.sin(pitch), Math.cos(pitch) * Math.cos(yaw)];
     const eye = add(target, mul(dir, dist));
     const fwd = mul(dir, -1);
@@ -78,9 +81,15 @@ export function createOrbitCamera() {
       proj[c * 4] += ox * proj[c * 4 + 3];
       proj[c * 4 + 1] += oy * proj[c * 4 + 3];
     }
-    const scale = height / 2 / (dist * Math.tan(FOV / 2)); // CSS px per data unit at the target
-    frame = { matrix: mat4mul(proj, view), eye, right, up, scale };
-    return frame;
+    return { matrix: mat4mul(proj, view), eye, right, up, scale: pxPerUnit(dist) };
+  }
+  /** Screen position [x, y, depth] (CSS px) of world point p under view-projection m, or null behind the camera. */
+  function projectWith(m, p) {
+    const w = m[3] * p[0] + m[7] * p[1] + m[11] * p[2] + m[15];
+    if (w <= 1e-9) return null;
+    const x = (m[0] * p[0] + m[4] * p[1] + m[8] * p[2] + m[12]) / w;
+    const y = (m[1] * p[0] + m[5] * p[1] + m[9] * p[2] + m[13]) / w;
+    return [((x + 1) / 2) * width, ((1 - y) / 2) * height, w];
   }
 
   function set(t, y, p, d) {
@@ -111,15 +120,10 @@ export function createOrbitCamera() {
       changed();
     },
     setInsets(i) { insets = { ...insets, ...i }; changed(); },
+    /** Boxes over the map ([x0, y0, x1, y1] CSS px: the legend) that centred points keep clear of. */
+    setObstacles(boxes) { obstacles = boxes; },
     /** Screen position [x, y, depth] (CSS px) of world point p, or null behind the camera. */
-    project(p) {
-      const m = compute().matrix;
-      const w = m[3] * p[0] + m[7] * p[1] + m[11] * p[2] + m[15];
-      if (w <= 1e-9) return null;
-      const x = (m[0] * p[0] + m[4] * p[1] + m[8] * p[2] + m[12]) / w;
-      const y = (m[1] * p[0] + m[5] * p[1] + m[9] * p[2] + m[13]) / w;
-      return [((x + 1) / 2) * width, ((1 - y) / 2) * height, w];
-    },
+    project(p) { return projectWith(compute().matrix, p); },
     toScreen(x, y, z) { return camera.project([x, y, z]); },
     /** Show the box lo..hi whole (a sphere around it, whatever the orientation). */
     fit(lo, hi, { animate = false } = {}) {
@@ -131,15 +135,36 @@ export function createOrbitCamera() {
       if (animate) animateTo(centre, fitDist);
       else set(centre, yaw, pitch, fitDist);
     },
-    /** Orbit around p (data units); with `also`, move in or out so that most of them show. */
-    centreOn(p, also = []) {
-      let d = dist;
+    /**
+     * Orbit around p (data units); with `also`, move in or out so that most of them show. Then
+     * nudge (camera.js nudgeClear) so that p, those of `also` and the points of `clear` that show
+     * keep out from under the obstacles.
+     */
+    centreOn(p, also = [], clear = []) {
+      const t = [p[0], p[1], p[2] ?? 0];
+      let d = dist, r = 0;
       if (also.length) {
-        const r = also.map((a) => Math.hypot(...sub(a, p))).sort((a, b) => a - b)[Math.floor(0.75 * (also.length - 1))];
+        r = also.map((a) => Math.hypot(...sub(a, t))).sort((a, b) => a - b)[Math.floor(0.75 * (also.length - 1))];
         const want = (2 * r) / Math.tan(FOV / 2);
         if (d < want / 2 || d > want * 2) d = Math.min(fitDist, want);
       }
-      animateTo([p[0], p[1], p[2] ?? 0], clampDist(d));
+      d = clampDist(d);
+      // The target moved by (dx, dy) CSS px on screen, at distance d / k.
+      const { right, up } = compute();
+      const placed = (k, dx, dy) => {
+        const s = pxPerUnit(d / k);
+        return [add(t, add(mul(right, -dx / s), mul(up, dy / s))), d / k];
+      };
+      const near = (a) => Math.hypot(...sub(a, t)) <= r;
+      const pts = [t, ...also.filter(near), ...also.filter((a) => !near(a)), ...clear];
+      const at = (k, dx, dy) => {
+        const [tk, dk] = placed(k, dx, dy);
+        const m = frameOf(tk, yaw, pitch, dk).matrix;
+        return pts.map((q) => projectWith(m, q));
+      };
+      const box = [insets.left, insets.top, width - insets.right, height - insets.bottom];
+      const [t1, d1] = placed(...nudgeClear(at, 1 + also.filter(near).length, box, obstacles, (d * ZOOM_OUT_LIMIT) / fitDist));
+      animateTo(t1, clampDist(d1));
     },
     /** Move the target by (dx, dy) CSS px in the screen plane. */
     panBy(dx, dy) {
