@@ -75,6 +75,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "beta": Field((int, float), -1.0, "rp3beta: popularity penalty exponent; -1: the default"),
         "shrink": Field((int, float), -1.0, "conditional_idf: pseudo-collections added to an entity's count; -1: the default"),
         "support": Field((int, float), -1.0, "lmi, conditional_idf: pair support shrinkage; -1: the default"),
+        "refit": Field(str, "ridge", "re-weigh each list's entities as a ridge regression (atlas/refit.py) or keep the scheme's scores", choices=("ridge", "none")),
+        "ridge": Field((int, float), 0.15, "refit ridge: the penalty, as a fraction of the number of collections", lambda v: None if v > 0 else "> 0"),
     },
     "embedding": {
         "method": Field(str, "mde", "how entities get vectors", choices=("mde", "pymde", "word2vec", "node2vec", "lightgcn", "vectors")),

@@ -8,7 +8,7 @@ import numpy as np
 
 from atlas import formats as fm
 from atlas import spec as specs
-from atlas.commands.build import neighbor_lists
+from atlas.commands.build import collections, neighbor_lists, served_lists
 from atlas.commands.check import run as check
 from atlas.sources import read, select
 from tests.conftest import ROOT, run_atlas
@@ -40,7 +40,7 @@ def test_lesmis_site_decodes_to_the_pipeline_arrays(lesmis_site):
     assert sorted(order.tolist()) == list(range(n))
     assert names == [src.names[i] for i in order]
     assert "Myriel" in names and "Valjean" in names
-    nb = neighbor_lists(src, spec["neighbors"]).permuted(order)
+    nb = served_lists(collections(src), neighbor_lists(src, spec["neighbors"]), spec["neighbors"]).permuted(order)
     np.testing.assert_array_equal(ids, nb.ids)
     np.testing.assert_array_equal(scores, nb.weight)
     # Valjean's strongest neighbors include the characters he shares most chapters with
@@ -55,7 +55,7 @@ def test_lesmis_site_decodes_to_the_pipeline_arrays(lesmis_site):
     assert np.all(np.diff(morton(pos).astype(np.float64)) >= 0)
     assert pts.arrays["color"].max() < len(pts.attrs["palette"])
     assert man["spec"]["site"]["name"] == "lesmis" and "_path" not in man["spec"]
-    assert set(man["stages"]) >= {"read", "neighbors", "embedding", "layout", "pack"}
+    assert set(man["stages"]) >= {"read", "neighbors", "refit", "embedding", "layout", "pack"}
 
 
 def test_manifest_lists_every_file_with_hash_and_check_passes(lesmis_site):

@@ -20,29 +20,56 @@ def weighting(cfg: dict):
     return Weighting(**given)
 
 
+def collections(src) -> sp.csr_matrix | None:
+    """The Source's collections (m, n); for a graph, each node's closed neighborhood (linked nodes and nodes sharing links co-occur); None for vectors."""
+    if src.collections is not None:
+        return src.collections
+    if src.graph is not None:
+        return sp.csr_matrix(src.graph + sp.identity(src.n, format="csr"), dtype=np.float32)
+    return None
+
+
 def neighbor_lists(src, cfg: dict, tick=None):
-    """Top-k neighbor lists for a Source: co-occurrence for collections, closed neighborhoods for graphs, cosine for vectors."""
+    """Top-k neighbor lists by score for a Source: the [neighbors] weighting over its collections, cosine for vectors.
+
+    The embedding and the layout follow these; the site serves them refit (`served_lists`).
+    tick(done, total) counts entities.
+    """
     from atlas.cooccur import cooccurrence_neighbors
     from atlas.neighbors import vector_neighbors
 
-    k = cfg["k"]
     if src.vectors is not None:
-        return vector_neighbors(src.vectors, k)
-    w = weighting(cfg)
-    if src.graph is not None:
-        # each node's closed neighborhood is a collection: linked nodes and nodes sharing links co-occur
-        x = sp.csr_matrix(src.graph + sp.identity(src.n, format="csr"), dtype=np.float32)
-    else:
-        x = src.collections
-    n = x.shape[1]
+        return vector_neighbors(src.vectors, cfg["k"])
+    x = collections(src)
     done = [0]
 
     def progress(rows):
         done[0] += rows
         if tick:
-            tick(done[0], n)
+            tick(done[0], x.shape[1])
 
-    return cooccurrence_neighbors(x, k, w, progress=progress)
+    return cooccurrence_neighbors(x, cfg["k"], weighting(cfg), progress=progress)
+
+
+def served_lists(x: sp.csr_matrix | None, lists, cfg: dict, tick=None):
+    """The lists a site serves as "related": `lists` (scored from collections x) refit by ridge, or as they are.
+
+    The refit (atlas/refit.py) predicts held-out co-occurrence better (Last.fm recall@20 0.290 -> 0.301),
+    but a layout that followed its lists kept less (map recall on goodbooks 0.080 -> 0.071), so
+    geometry follows the scores and only what is served is refit.
+    """
+    if x is None or cfg["refit"] == "none":
+        return lists
+    from atlas.refit import ridge_refit
+
+    done = [0]
+
+    def progress(rows):
+        done[0] += rows
+        if tick:
+            tick(done[0], lists.n)
+
+    return ridge_refit(x, lists, cfg["ridge"] * x.shape[0], progress=progress)
 
 
 def embedding(src, nbrs, cfg: dict, spec: dict):
@@ -114,6 +141,12 @@ def run(spec_path: Path, out: Path | None = None, progress: Progress | None = No
     progress.note(f"  {src.n} entities" + (f", {src.collections.shape[0]} collections" if src.collections is not None else ""))
     with progress.stage("neighbors") as tick:
         nbrs = neighbor_lists(src, spec["neighbors"], tick)
+    x = collections(src)
+    if x is not None and spec["neighbors"]["refit"] != "none":
+        with progress.stage("refit") as tick:
+            served = served_lists(x, nbrs, spec["neighbors"], tick)
+    else:
+        served = nbrs
     with progress.stage("embedding"):
         emb = embedding(src, nbrs, spec["embedding"], spec)
     with progress.stage("layout"):
@@ -139,7 +172,7 @@ def run(spec_path: Path, out: Path | None = None, progress: Progress | None = No
             packed=packed,
             colors=main,
             extra_colors=extra,
-            neighbors=nbrs.permuted(o),
+            neighbors=served.permuted(o),
             averager=tables(vectors),
             n_collections=src.collections.shape[0] if src.collections is not None else 0,
             spec=resolved_spec(spec),

@@ -6,7 +6,8 @@ collection (item-kNN: the sum of the query's lists, each divided by its top scor
 hidden half (recall@20, NDCG@20). Rows, all from the same split:
 - popularity, raw counts: baselines;
 - rp3beta: a strong simple baseline (Paudel et al.);
-- neighbors: the spec's weighting (what the site serves as "related");
+- neighbors: the spec's lists, scored and refit (what the site serves as "related"); the embedding
+  and the map follow the scored lists, as in a build;
 - embedding: the k nearest in the spec's embedding (cosine);
 - map: the k nearest points of the 2-D/3-D layout, i.e. what a reader sees as "close by".
 Layout rows compare the layout with the embedding (cosine, as the embedding row): kNN preservation@10
@@ -36,11 +37,12 @@ def _layout_neighbors(xy: np.ndarray, k: int):
 
 
 def collections_of(src) -> sp.csr_matrix:
-    if src.collections is not None:
-        return src.collections
-    if src.graph is not None:
-        return sp.csr_matrix(src.graph + sp.identity(src.n, format="csr"), dtype=np.float32)
-    raise DataError("atlas eval needs collections or a graph; a vectors source has nothing to hold out")
+    from atlas.commands.build import collections
+
+    x = collections(src)
+    if x is None:
+        raise DataError("atlas eval needs collections or a graph; a vectors source has nothing to hold out")
+    return x
 
 
 def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool = True, embedding_options: dict | None = None) -> dict:
@@ -49,7 +51,8 @@ def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool 
     `embedding_options` replace keys of the spec's [embedding] (tests/bench/methods.py compares methods).
     """
     from atlas import evaluate as ev
-    from atlas.commands.build import embedding, weighting
+    from atlas.commands.build import embedding, served_lists, weighting
+    from atlas.cooccur import cooccurrence_neighbors
     from atlas.layout import layout
     from atlas.neighbors import vector_neighbors
     from atlas.sources import read, select
@@ -61,10 +64,15 @@ def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool 
     src = select(read(spec), spec["filter"]["min_count"], spec["filter"]["max_entities"])
     x = collections_of(src)
     k = spec["neighbors"]["k"]
+
+    def scored(train):
+        return cooccurrence_neighbors(train, k, weighting(spec["neighbors"]))
+
     at = 20
     seconds = {}
     t = time.perf_counter()
-    res = ev.held_out(x, {"neighbors": weighting(spec["neighbors"])}, producers={"rp3beta": lambda train, kk: _rp3(train, kk, Weighting)}, k=k, at=at, holdout=holdout, seed=seed)
+    producers = {"neighbors": lambda train, kk: served_lists(train, scored(train), spec["neighbors"]), "rp3beta": lambda train, kk: _rp3(train, kk, Weighting)}
+    res = ev.held_out(x, {}, producers=producers, k=k, at=at, holdout=holdout, seed=seed)
     seconds["neighbors"] = time.perf_counter() - t
     rows = [{"name": f.name, "recall": f.recall, "ndcg": f.ndcg} for f in res.results]
     out = {
@@ -75,10 +83,9 @@ def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool 
     if layout_quality:
         t = time.perf_counter()
         split = ev.split_collections(x, holdout=holdout, seed=seed)
-        from atlas.cooccur import cooccurrence_neighbors
         from atlas.sources import Source
 
-        nbrs = cooccurrence_neighbors(split.train, k, weighting(spec["neighbors"]))
+        nbrs = scored(split.train)
         train_src = Source(keys=src.keys, names=src.names, collections=split.train)
         seconds["lists"] = time.perf_counter() - t
         t = time.perf_counter()
