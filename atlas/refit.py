@@ -95,16 +95,10 @@ def _kernels():
             col = slot[t]
             for a in range(s):
                 row_lo, row_hi = indptr[r[a]], indptr[r[a] + 1]
+                row = indices[row_lo:row_hi]
                 for b in range(s + 1):
                     want = col if b == s else r[b]
-                    # binary search for column `want` in the sorted row
-                    x0, x1 = row_lo, row_hi
-                    while x0 < x1:
-                        mid = (x0 + x1) // 2
-                        if indices[mid] < want:
-                            x0 = mid + 1
-                        else:
-                            x1 = mid
+                    x0 = row_lo + np.searchsorted(row, want)
                     v = data[x0] if x0 < row_hi and indices[x0] == want else 0.0
                     if b == s:
                         rhs[a] = v

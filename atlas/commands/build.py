@@ -41,14 +41,7 @@ def neighbor_lists(src, cfg: dict, tick=None):
     if src.vectors is not None:
         return vector_neighbors(src.vectors, cfg["k"])
     x = collections(src)
-    done = [0]
-
-    def progress(rows):
-        done[0] += rows
-        if tick:
-            tick(done[0], x.shape[1])
-
-    return cooccurrence_neighbors(x, cfg["k"], weighting(cfg), progress=progress)
+    return cooccurrence_neighbors(x, cfg["k"], weighting(cfg), progress=_counter(tick, x.shape[1]))
 
 
 def served_lists(x: sp.csr_matrix | None, lists, cfg: dict, tick=None):
@@ -62,14 +55,19 @@ def served_lists(x: sp.csr_matrix | None, lists, cfg: dict, tick=None):
         return lists
     from atlas.refit import ridge_refit
 
+    return ridge_refit(x, lists, cfg["ridge"] * x.shape[0], progress=_counter(tick, lists.n))
+
+
+def _counter(tick, total: int):
+    """progress(rows) for a stage's function: adds up the rows done and reports tick(done, total)."""
     done = [0]
 
     def progress(rows):
         done[0] += rows
         if tick:
-            tick(done[0], lists.n)
+            tick(done[0], total)
 
-    return ridge_refit(x, lists, cfg["ridge"] * x.shape[0], progress=progress)
+    return progress
 
 
 def embedding(src, nbrs, cfg: dict, spec: dict):
