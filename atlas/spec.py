@@ -70,12 +70,12 @@ SCHEMA: dict[str, dict[str, Field]] = {
     },
     "neighbors": {
         "k": Field(int, 20, "neighbors kept per entity", _range(1, 200)),
-        "scheme": Field(str, "", "weighting scheme (see docs/spec.md); empty: the measured default"),
+        "scheme": Field(str, "", "weighting scheme (see docs/spec.md); empty: the measured default (lmi for collections, rp3beta for graphs)"),
         "alpha": Field((int, float), -1.0, "collections weigh 1/len**alpha; -1: the scheme's default"),
         "beta": Field((int, float), -1.0, "rp3beta: popularity penalty exponent; -1: the default"),
         "shrink": Field((int, float), -1.0, "conditional_idf: pseudo-collections added to an entity's count; -1: the default"),
         "support": Field((int, float), -1.0, "lmi, conditional_idf: pair support shrinkage; -1: the default"),
-        "refit": Field(str, "ridge", "re-weigh each list's entities as a ridge regression (atlas/refit.py) or keep the scheme's scores", choices=("ridge", "none")),
+        "refit": Field(str, "auto", "re-weigh each list's entities as a ridge regression (atlas/refit.py) or keep the scheme's scores; auto: ridge for collections, none for graphs", choices=("auto", "ridge", "none")),
         "ridge": Field((int, float), 0.15, "refit ridge: the penalty, as a fraction of the number of collections", lambda v: None if v > 0 else "> 0"),
     },
     "embedding": {

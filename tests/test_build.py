@@ -40,7 +40,7 @@ def test_lesmis_site_decodes_to_the_pipeline_arrays(lesmis_site):
     assert sorted(order.tolist()) == list(range(n))
     assert names == [src.names[i] for i in order]
     assert "Myriel" in names and "Valjean" in names
-    nb = served_lists(collections(src), neighbor_lists(src, spec["neighbors"]), spec["neighbors"]).permuted(order)
+    nb = served_lists(collections(src), neighbor_lists(src, spec["neighbors"]), spec["neighbors"], graph=True).permuted(order)
     np.testing.assert_array_equal(ids, nb.ids)
     np.testing.assert_array_equal(scores, nb.weight)
     # Valjean's strongest neighbors include the characters he shares most chapters with
@@ -55,7 +55,23 @@ def test_lesmis_site_decodes_to_the_pipeline_arrays(lesmis_site):
     assert np.all(np.diff(morton(pos).astype(np.float64)) >= 0)
     assert pts.arrays["color"].max() < len(pts.attrs["palette"])
     assert man["spec"]["site"]["name"] == "lesmis" and "_path" not in man["spec"]
-    assert set(man["stages"]) >= {"read", "neighbors", "refit", "embedding", "layout", "pack"}
+    assert set(man["stages"]) >= {"read", "neighbors", "embedding", "layout", "pack"}
+    assert "refit" not in man["stages"]  # a graph serves its scored lists ([neighbors] refit = "auto")
+
+
+def test_demo_site_serves_its_lists_refit(demo_site):
+    """Collections serve ridge-refit lists ([neighbors] refit = "auto"): the decoded lists are the
+    refit of the scored ones, which they differ from, and the build timed the refit stage."""
+    man, _, _, keys, ids, scores = _decode_site(demo_site)
+    spec = specs.load(ROOT / "sites/demo.toml")
+    src = select(read(spec), spec["filter"]["min_count"], spec["filter"]["max_entities"])
+    order = np.array([src.keys.index(k) for k in keys])
+    scored = neighbor_lists(src, spec["neighbors"])
+    served = served_lists(collections(src), scored, spec["neighbors"]).permuted(order)
+    np.testing.assert_array_equal(ids, served.ids)
+    np.testing.assert_array_equal(scores, served.weight)
+    assert not np.array_equal(ids, scored.permuted(order).ids)
+    assert "refit" in man["stages"]
 
 
 def test_manifest_lists_every_file_with_hash_and_check_passes(lesmis_site):

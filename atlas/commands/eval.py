@@ -65,13 +65,15 @@ def run(spec_path, *, seed: int = 0, holdout: float = 0.2, layout_quality: bool 
     x = collections_of(src)
     k = spec["neighbors"]["k"]
 
+    graph = src.graph is not None
+
     def scored(train):
-        return cooccurrence_neighbors(train, k, weighting(spec["neighbors"]))
+        return cooccurrence_neighbors(train, k, weighting(spec["neighbors"], graph))
 
     at = 20
     seconds = {}
     t = time.perf_counter()
-    producers = {"neighbors": lambda train, kk: served_lists(train, scored(train), spec["neighbors"]), "rp3beta": lambda train, kk: _rp3(train, kk, Weighting)}
+    producers = {"neighbors": lambda train, kk: served_lists(train, scored(train), spec["neighbors"], graph=graph), "rp3beta": lambda train, kk: _rp3(train, kk, Weighting)}
     res = ev.held_out(x, {}, producers=producers, k=k, at=at, holdout=holdout, seed=seed)
     seconds["neighbors"] = time.perf_counter() - t
     rows = [{"name": f.name, "recall": f.recall, "ndcg": f.ndcg} for f in res.results]
