@@ -46,7 +46,7 @@ def collections(src) -> sp.csr_matrix | None:
 def neighbor_lists(src, cfg: dict, tick=None):
     """Top-k neighbor lists by score for a Source: the [neighbors] weighting over its collections, cosine for vectors.
 
-    The embedding and the layout follow these; the site serves them refit (`served_lists`).
+    The embedding and the layout follow these; the site serves them as `served_lists` makes them.
     tick(done, total) counts entities.
     """
     from atlas.cooccur import cooccurrence_neighbors
