@@ -96,7 +96,7 @@ def _kernels():
             for a in range(s):
                 row_lo, row_hi = indptr[r[a]], indptr[r[a] + 1]
                 row = indices[row_lo:row_hi]
-                for b in range(s + 1):
+                for b in range(a, s + 1):  # G is symmetric: the upper triangle and the right-hand side
                     want = col if b == s else r[b]
                     x0 = row_lo + np.searchsorted(row, want)
                     v = data[x0] if x0 < row_hi and indices[x0] == want else 0.0
@@ -104,6 +104,7 @@ def _kernels():
                         rhs[a] = v
                     else:
                         a_[a, b] = v
+                        a_[b, a] = v
                 a_[a, a] += lam
             sol = np.linalg.solve(a_, rhs)
             for a in range(s):
