@@ -133,6 +133,7 @@ def spec_of(name: str, tmp: Path) -> dict:
 
 
 def run(spec: dict, seed: int, maps: bool) -> dict[str, float]:
+    """Recall@20 of each list (and map) on one split; "nodes": the graph's node count."""
     src = select(read(spec), spec["filter"]["min_count"], spec["filter"]["max_entities"])
     x = collections(src)
     k = spec["neighbors"]["k"]
@@ -147,7 +148,7 @@ def run(spec: dict, seed: int, maps: bool) -> dict[str, float]:
         "now": rp3,
         "ppr": ppr_neighbors(train, k, PPR["alpha"], eps),
     }
-    out = {name: ev.evaluate_neighbors(name, lst, split).recall for name, lst in lists.items()}
+    out = {"nodes": src.n} | {name: ev.evaluate_neighbors(name, lst, split).recall for name, lst in lists.items()}
     if maps:
         lay = spec["layout"]
         for name, scored in (("before", lmi), ("now", rp3)):
@@ -173,8 +174,7 @@ def main(argv: list[str] | None = None) -> None:
             spec = spec_of(name, Path(tmp))
             seeds = a.seeds[:1] if name == "github" else a.seeds
             rows = [run(spec, s, a.maps) for s in seeds]
-            n = select(read(spec), spec["filter"]["min_count"], spec["filter"]["max_entities"]).n
-            print(f"{name:<11} {n:>6} " + " ".join(f"{np.mean([r[c] for r in rows]):>10.3f}" for c in cols), flush=True)
+            print(f"{name:<11} {rows[0]['nodes']:>6} " + " ".join(f"{np.mean([r[c] for r in rows]):>10.3f}" for c in cols), flush=True)
 
 
 if __name__ == "__main__":
